@@ -1,0 +1,36 @@
+# The account centre's commands. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+MANAGE := $(UV) run --frozen python manage.py
+
+.PHONY: install run test e2e lint format audit bench
+
+install:
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(UV) sync --frozen
+
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) demo_data
+	$(UV) run --frozen python scripts/run.py
+
+test: install
+	$(UV) run --frozen pytest
+
+e2e: install
+	$(UV) run --frozen pytest -m e2e tests/e2e
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: install
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+audit: install
+	$(UV) export --frozen --no-hashes --format requirements-txt > var/requirements-audit.txt
+	$(UV) run --frozen --with pip-audit pip-audit -r var/requirements-audit.txt
+
+bench: install
+	$(UV) run --frozen python bench/run.py

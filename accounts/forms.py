@@ -1,0 +1,76 @@
+"""Forms of the accounts app (sign-up extension for allauth)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .identifiers import normalise, validate_siret
+from .models import Organisation
+
+
+class SignupForm(forms.Form):
+    """Fields allauth's sign-up form adds to email and password.
+
+    The organisation is found by SIRET; kind and legal name are only required
+    when the SIRET is not known yet. The CGU box is unticked and required.
+    """
+
+    DECLARATION_CHOICES = [
+        ("legal_representative", _("Je suis le représentant légal de cette organisation")),
+        ("authorised", _("Je suis autorisé(e) par le représentant légal de cette organisation")),
+    ]
+
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    siret = forms.CharField(
+        label=_("SIRET de votre établissement"),
+        max_length=20,
+        help_text=_("14 chiffres, sans espace."),
+    )
+    organisation_kind = forms.ChoiceField(
+        label=_("Type d'organisation"),
+        choices=[("", "---------"), *Organisation.Kind.choices],
+        required=False,
+    )
+    organisation_name = forms.CharField(label=_("Raison sociale"), max_length=255, required=False)
+    declaration = forms.ChoiceField(
+        label=_("Personnel autorisé"),
+        choices=DECLARATION_CHOICES,
+        widget=forms.RadioSelect,
+    )
+    accept_cgu = forms.BooleanField(
+        label=_("J'accepte les Conditions Générales d'Utilisation"),
+        required=True,
+        initial=False,
+        error_messages={
+            "required": _(
+                "Vous devez accepter les Conditions Générales d'Utilisation pour créer un compte."
+            )
+        },
+    )
+
+    def clean_siret(self) -> str:
+        siret = normalise(self.cleaned_data["siret"])
+        validate_siret(siret)
+        return siret
+
+    def clean(self):
+        cleaned = super().clean()
+        siret = cleaned.get("siret")
+        if siret and not Organisation.objects.filter(siret=siret).exists():
+            if not cleaned.get("organisation_kind"):
+                self.add_error(
+                    "organisation_kind",
+                    ValidationError(_("Indiquez le type de votre organisation."), code="required"),
+                )
+            if not cleaned.get("organisation_name", "").strip():
+                self.add_error(
+                    "organisation_name",
+                    ValidationError(
+                        _("Indiquez la raison sociale de votre organisation."), code="required"
+                    ),
+                )
+        return cleaned
+
+    def signup(self, request, user) -> None:
+        """allauth hook; the real work happens in the adapter's ``save_user``."""

@@ -1,0 +1,32 @@
+"""Production: PostgreSQL, Redis, a real mail provider. No default for secrets."""
+
+from .base import *  # noqa: F403
+from .base import IDP_OIDC_PRIVATE_KEY, env
+
+DEBUG = False
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
+CACHES = {"default": env.cache("CACHE_URL")}
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="anymail.backends.brevo.EmailBackend")
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+
+if not IDP_OIDC_PRIVATE_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "IDP_OIDC_PRIVATE_KEY or IDP_OIDC_PRIVATE_KEY_FILE must be set in production."
+    )
+
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 63072000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

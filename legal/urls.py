@@ -1,0 +1,4 @@
+"""URLs of the legal app."""
+
+app_name = "legal"
+urlpatterns: list = []

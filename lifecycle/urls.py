@@ -1,0 +1,4 @@
+"""URLs of the lifecycle app."""
+
+app_name = "lifecycle"
+urlpatterns: list = []

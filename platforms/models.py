@@ -1,0 +1,103 @@
+"""Platforms, roles and accesses.
+
+A user's access is a triple (organisation, platform, role), held here as an
+``Access`` on his ``Membership``. Which roles a platform offers is data
+(``Platform.roles``) that OPCO edits. Invariants held by the database: one
+access per (membership, platform, role); platform codes and role codes unique.
+The rule "the role is offered by the platform" is checked by the service that
+grants accesses (``platforms.services.access_grant``).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.Model):
+    """A role a user can hold on a platform for an organisation."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("nom"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("rôle")
+        verbose_name_plural = _("rôles")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Platform(models.Model):
+    """One of OPCO Mobilités' web applications, with its legal facts as data."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("nom"), max_length=120)
+    url = models.URLField(_("adresse"), blank=True)
+    is_centralised = models.BooleanField(
+        _("centralisée"),
+        default=True,
+        help_text=_("Les comptes de cette plateforme sont gérés par le centre de comptes."),
+    )
+    deactivation_popin = models.BooleanField(
+        _("pop-in de désactivation"),
+        default=False,
+        help_text=_("Confirmer la désactivation d'un compte par une fenêtre datée."),
+    )
+    contact_email = models.EmailField(_("e-mail de contact"), blank=True)
+    host_name = models.CharField(_("hébergeur"), max_length=255, blank=True)
+    host_address = models.TextField(_("adresse de l'hébergeur"), blank=True)
+    host_registry = models.CharField(
+        _("immatriculation de l'hébergeur"), max_length=255, blank=True
+    )
+    designer_name = models.CharField(_("concepteur"), max_length=255, blank=True)
+    designer_address = models.TextField(_("adresse du concepteur"), blank=True)
+    designer_registry = models.CharField(
+        _("immatriculation du concepteur"), max_length=255, blank=True
+    )
+    roles = models.ManyToManyField(
+        Role, related_name="platforms", blank=True, verbose_name=_("rôles proposés")
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("plateforme")
+        verbose_name_plural = _("plateformes")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Access(models.Model):
+    """The right to use ``platform`` with ``role`` for the membership's organisation."""
+
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="accesses"
+    )
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="accesses")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="accesses")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accordé par"),
+    )
+    granted_at = models.DateTimeField(_("accordé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("habilitation")
+        verbose_name_plural = _("habilitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "platform", "role"], name="platforms_access_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["platform", "role"], name="platforms_access_pr_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.membership} — {self.platform} / {self.role}"

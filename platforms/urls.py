@@ -1,0 +1,4 @@
+"""URLs of the platforms app."""
+
+app_name = "platforms"
+urlpatterns: list = []
