@@ -255,3 +255,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Edges between apps (accounts/platforms never import lifecycle/legal) -------
+
+ACCOUNTS_JOURNAL_WRITER = ""
+PLATFORMS_ACTIVITY_RECORDER = "lifecycle.services.activity_record"
+DEMO_DATA_LOADERS: list[str] = []
