@@ -6,4 +6,16 @@ stays in the table (disable it there). ``options.expires`` is dropped by the
 DatabaseScheduler; use ``expire_seconds``.
 """
 
-CELERY_BEAT_SCHEDULE: dict = {}
+from celery.schedules import crontab
+
+CELERY_BEAT_SCHEDULE: dict = {
+    # --- lifecycle ---
+    # At minute 0 (Europe/Paris, CELERY_TIMEZONE): deadlines fall at 00:00 Paris,
+    # so deletions run in the first seconds of the day; every action at most one
+    # hour after it falls due.
+    "lifecycle-sweep": {
+        "task": "lifecycle.tasks.lifecycle_sweep_task",
+        "schedule": crontab(minute=0),
+        "options": {"expire_seconds": 3000},
+    },
+}
