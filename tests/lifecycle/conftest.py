@@ -15,14 +15,16 @@ def paris(*args) -> datetime:
 
 @pytest.fixture(autouse=True)
 def _eager_celery():
-    """Tasks queued after commit run at once, in the test."""
+    """Tasks queued after commit run at once, in the test.
+
+    Errors are not propagated: an eager retry is recorded, not re-run (as a
+    worker would wait for its countdown); tests assert the resulting state.
+    """
     from config.celery import app
 
     app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False
 
 
 @pytest.fixture
