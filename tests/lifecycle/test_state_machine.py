@@ -70,7 +70,7 @@ class Model:
 
     def deliver(self, now, mode):
         if mode == "ok":
-            self.accepted, self.mails = now, self.mails + 1
+            self.accepted, self.mails, self.failed = now, self.mails + 1, False
         elif mode == "refuse":
             self.failed = True
         else:
@@ -233,12 +233,18 @@ class LifecycleMachine(RuleBasedStateMachine):
         )
         m.state, m.reference = "active", self.now
 
-    @precondition(lambda self: self.model.failed and self.model.state in ("warned", "deactivated"))
+    @precondition(
+        lambda self: (
+            self.model.failed
+            and not self.model.pending
+            and self.model.state in ("warned", "deactivated")
+        )
+    )
     @rule()
     def opco_resends_the_notice(self):
         m = self.model
         self._do(notice_resend, user=self._db_user(), actor=self.agent, now=self.now)
-        m.failed = False
+        # The account stays in the review queue until the new notice is accepted.
         m.deliver(self.now, self.mode)
 
     # --- checks after every step ---------------------------------------------------

@@ -1,0 +1,112 @@
+"""The sweep's query count depends on the accounts it acts on, not on those left alone."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from accounts.models import AccountState, User
+from lifecycle.models import DeactivationReason
+from lifecycle.sweep import lifecycle_sweep
+
+from .conftest import paris
+
+NOW = paris(2027, 6, 1, 10, 0)
+DUE = 1_000
+
+
+def _populate(*, idle: int) -> None:
+    """``idle`` accounts left alone, and 1,000 due: 400 warnings, 300 deactivations,
+    300 deletions."""
+    recent = NOW - timedelta(days=30)
+    old = paris(2024, 1, 1)
+    noticed = paris(2027, 1, 1)
+    users = []
+    for n in range(idle):
+        users.append(
+            User(
+                email=f"idle{n}@example.fr",
+                first_name="A",
+                last_name=f"I{n}",
+                password="!",
+                date_joined=old,
+                last_activity_at=recent,
+            )
+        )
+    for n in range(400):
+        users.append(
+            User(
+                email=f"warn{n}@example.fr",
+                first_name="A",
+                last_name=f"W{n}",
+                password="!",
+                date_joined=old,
+                last_activity_at=old,
+            )
+        )
+    for n in range(300):
+        users.append(
+            User(
+                email=f"warned{n}@example.fr",
+                first_name="A",
+                last_name=f"X{n}",
+                password="!",
+                date_joined=old,
+                last_activity_at=old,
+                state=AccountState.WARNED,
+                state_changed_at=noticed,
+                notice_sent_at=noticed,
+            )
+        )
+    for n in range(300):
+        users.append(
+            User(
+                email=f"gone{n}@example.fr",
+                first_name="A",
+                last_name=f"G{n}",
+                password="!",
+                date_joined=old,
+                last_activity_at=old,
+                state=AccountState.DEACTIVATED,
+                is_active=False,
+                deactivation_reason=DeactivationReason.OPCO,
+                state_changed_at=noticed,
+                notice_sent_at=noticed,
+            )
+        )
+    User.objects.bulk_create(users, batch_size=2_000)
+
+
+def _sweep_queries(capture) -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()  # process-wide: would differ by test order
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count), capture(execute=True):
+        summary = lifecycle_sweep(now=NOW)
+    assert summary.counts()["warned"] == 400
+    assert summary.counts()["deactivated"] == 300
+    assert summary.counts()["deleted"] == 300
+    return len(executed)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("idle", [9_000, 10])
+def test_sweep_query_count_is_pinned_whatever_the_accounts_left_alone(
+    idle, django_capture_on_commit_callbacks, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    _populate(idle=idle)
+    count = _sweep_queries(django_capture_on_commit_callbacks)
+    assert count == PINNED[connection.vendor]
+
+
+# The same number with 10 or 9,000 accounts left alone: it depends only on the 1,000
+# accounts acted on (a deletion costs most: one DELETE per table linked to the user, so a
+# new model with a user link moves these numbers; update them when it does).
+PINNED = {"sqlite": 25_611, "postgresql": 25_607}
