@@ -52,6 +52,7 @@ class SweepSummary:
     deleted: list[int] = field(default_factory=list)
     notices_requeued: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -63,6 +64,7 @@ class SweepSummary:
             "deleted": len(self.deleted),
             "notices_requeued": len(self.notices_requeued),
             "skipped": len(self.skipped),
+            "failed": len(self.failed),
         }
 
 
@@ -250,6 +252,14 @@ def lifecycle_sweep(*, now, dry_run: bool = False) -> SweepSummary:
         )
         for ids, action, done in steps:
             for pk in ids:
-                (done if action(pk, now=now) else summary.skipped).append(pk)
+                try:
+                    acted = action(pk, now=now)
+                except Exception:
+                    # One account's failure (its transaction rolled back) must not keep
+                    # the others from their due action; it is retried at the next run.
+                    logger.exception("lifecycle sweep: action failed", extra={"account": pk})
+                    summary.failed.append(pk)
+                    continue
+                (done if acted else summary.skipped).append(pk)
     logger.info("lifecycle sweep done", extra={"counts": summary.counts(), "now": summary.now})
     return summary

@@ -276,3 +276,4 @@ LIFECYCLE_PROCEED_WITHOUT_NOTICE = env.bool("LIFECYCLE_PROCEED_WITHOUT_NOTICE", 
 LIFECYCLE_CONTACT_EMAIL = env.str(
     "LIFECYCLE_CONTACT_EMAIL", default="relation-client@opcomobilites.fr"
 )
+DEMO_DATA_LOADERS = [*DEMO_DATA_LOADERS, "lifecycle.demo.load"]

@@ -68,6 +68,28 @@ def test_sweep_killed_halfway_then_run_again_does_everything_once(
     assert len(mail.outbox) == 6
 
 
+@pytest.mark.django_db
+def test_one_failing_deletion_does_not_keep_the_others_from_theirs(
+    django_capture_on_commit_callbacks,
+):
+    from lifecycle import erasure
+
+    first, second = _deactivated_long_ago(2)
+    real = erasure.account_delete
+
+    def fails_for_first(*, user, now, actor=None):
+        if user.pk == first.pk:
+            raise RuntimeError("a table refused")
+        return real(user=user, now=now, actor=actor)
+
+    with mock.patch("lifecycle.erasure.account_delete", fails_for_first):
+        summary = lifecycle_sweep(now=NOW)
+    assert summary.failed == [first.pk]
+    assert summary.deleted == [second.pk]
+    assert User.objects.get(pk=first.pk).state == AccountState.DEACTIVATED
+    assert lifecycle_sweep(now=NOW).deleted == [first.pk]
+
+
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL (CI runs it)"
 )
