@@ -1,11 +1,25 @@
 """URLs of the lifecycle app (the organisation administrator's pages)."""
 
+from anymail.webhooks.brevo import BrevoTrackingWebhookView
+from anymail.webhooks.mailjet import MailjetTrackingWebhookView
 from django.urls import path
 
 from . import views
 
 app_name = "lifecycle"
 urlpatterns = [
+    # The mail providers' tracking webhooks (basic auth: ANYMAIL["WEBHOOK_SECRET"]):
+    # hard bounces of lifecycle notices stop the account's clock (lifecycle.signals).
+    path(
+        "anymail/brevo/tracking/",
+        BrevoTrackingWebhookView.as_view(),
+        name="brevo_tracking_webhook",
+    ),
+    path(
+        "anymail/mailjet/tracking/",
+        MailjetTrackingWebhookView.as_view(),
+        name="mailjet_tracking_webhook",
+    ),
     path(
         "organisations/<int:organisation_pk>/membres/<int:user_pk>/desactiver/",
         views.org_member_deactivate,

@@ -165,3 +165,31 @@ def test_resending_from_the_review_queue_restarts_the_clock_on_acceptance(run):
     assert user.notice_sent_at == paris(2027, 3, 12, 9, 0)
     assert user.state == AccountState.DEACTIVATED
     assert len(mail.outbox) == 1
+
+
+def test_brevo_hard_bounce_webhook_stops_the_clock(client, run, settings):
+    import base64
+    import json
+
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "hook:secret"}
+    user = UserFactory()
+    deactivate(run, user, paris(2027, 3, 10, 14, 5))
+    Notice.objects.update(message_id="<202703101405.abc@smtp-relay.mailin.fr>")
+    payload = {
+        "event": "hard_bounce",
+        "email": user.email,
+        "message-id": "<202703101405.abc@smtp-relay.mailin.fr>",
+        "ts_event": 1804000000,
+        "reason": "unknown user",
+    }
+    auth = base64.b64encode(b"hook:secret").decode()
+    response = client.post(
+        "/anymail/brevo/tracking/",
+        data=json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {auth}",
+    )
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.notice_failed_at is not None
+    assert list(review_queue()) == [user]
