@@ -177,3 +177,31 @@ def test_sign_in_by_code_of_an_admin_deactivated_account_is_refused_with_the_rea
     assert "administrateur de votre organisation" in response.text.replace("&#x27;", "'")
     user.refresh_from_db()
     assert user.state == AccountState.DEACTIVATED
+
+
+def test_inactivity_deactivated_account_with_mfa_is_reactivated_only_after_the_second_factor(
+    client, user
+):
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        generate_totp_secret,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    services.account_deactivate(
+        user=user, actor=None, now=paris(2026, 1, 10), reason=DeactivationReason.INACTIVITY
+    )
+    response = sign_in(client, user)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_authenticate")
+    user.refresh_from_db()
+    assert user.state == AccountState.DEACTIVATED  # not before the second factor
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    response = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.state == AccountState.ACTIVE
