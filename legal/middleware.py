@@ -1,0 +1,55 @@
+"""The CGU re-acceptance gate.
+
+A signed-in user who has not accepted the version in force is sent to the gate
+(``legal:cgu_gate``) from every page — the OIDC authorize endpoint included, so
+no platform can be opened by SSO — until he accepts. Always reachable: static
+files, every ``legal:`` URL (legal pages, the gate, refusal, cookie choices),
+sign-out, /healthz, and the URL names in ``LEGAL_GATE_EXEMPT_URL_NAMES``.
+OPCO staff are gated like everyone else, the admin included.
+
+Place it after AuthenticationMiddleware. Costs two indexed queries per request
+of a signed-in user (the version in force, his acceptance of it).
+"""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+
+from . import app_settings, selectors
+
+ALWAYS_EXEMPT_URL_NAMES = {"account_logout", "healthz"}
+
+
+class CGUGateMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if self._exempt(request):
+            return None
+        if selectors.cgu_pending_for(user=user, now=timezone.now()) is None:
+            return None
+        target = request.get_full_path() if request.method in ("GET", "HEAD") else reverse("home")
+        return HttpResponseRedirect(f"{reverse('legal:cgu_gate')}?{urlencode({'next': target})}")
+
+    @staticmethod
+    def _exempt(request) -> bool:
+        static_url = settings.STATIC_URL or "/static/"
+        if request.path.startswith(static_url if static_url.startswith("/") else f"/{static_url}"):
+            return True
+        match = request.resolver_match
+        if match is None:
+            return True
+        if "legal" in match.namespaces:
+            return True
+        exempt = ALWAYS_EXEMPT_URL_NAMES | set(app_settings.gate_extra_exempt_url_names())
+        return match.view_name in exempt
