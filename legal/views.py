@@ -264,7 +264,13 @@ def cookie_choice(request):
     )
     response: HttpResponse
     if wants_json:
-        response = JsonResponse({"ok": True, "audience": audience})
+        response = JsonResponse(
+            {
+                "ok": True,
+                "audience": audience,
+                "audience_src": app_settings.audience_script_url() if audience else "",
+            }
+        )
     else:
         messages.success(request, _("Vos choix en matière de cookies sont enregistrés."))
         response = redirect(

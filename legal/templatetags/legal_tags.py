@@ -35,7 +35,6 @@ def cookie_banner(context):
     return {
         "show": show,
         "next": request.get_full_path() if request is not None else "/",
-        "audience_src": app_settings.audience_script_url(),
         "csrf_token": context.get("csrf_token"),
     }
 

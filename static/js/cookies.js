@@ -1,7 +1,8 @@
 /* Cookie banner, progressive enhancement.
  * Without JavaScript the banner's forms POST and the server redirects back.
  * With it, the choice is sent with fetch, the banner closes in place, and the
- * audience-measurement script (if configured) is loaded only after "Tout accepter".
+ * audience-measurement script (if configured) is loaded only after "Tout accepter":
+ * its URL comes in the server's answer to that choice, never before.
  */
 (function () {
   "use strict";
@@ -9,8 +10,7 @@
   if (!banner || !window.fetch || !window.FormData) {
     return;
   }
-  function loadAudience() {
-    var src = banner.getAttribute("data-audience-src");
+  function loadAudience(src) {
     if (!src || document.querySelector("script[data-legal-audience]")) {
       return;
     }
@@ -44,7 +44,7 @@
         .then(function (result) {
           banner.hidden = true;
           if (result.audience) {
-            loadAudience();
+            loadAudience(result.audience_src);
           }
         })
         .catch(function () {
