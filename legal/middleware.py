@@ -7,8 +7,9 @@ files, every ``legal:`` URL (legal pages, the gate, refusal, cookie choices),
 sign-out, /healthz, and the URL names in ``LEGAL_GATE_EXEMPT_URL_NAMES``.
 OPCO staff are gated like everyone else, the admin included.
 
-Place it after AuthenticationMiddleware. Costs two indexed queries per request
-of a signed-in user (the version in force, his acceptance of it).
+Place it after AuthenticationMiddleware. In the steady state it costs no query:
+the published timeline is cached, and the version the user accepted is kept in his
+session (safe: versions are immutable and acceptances append-only).
 """
 
 from urllib.parse import urlencode
@@ -19,8 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import app_settings, selectors
+from .models import CGUAcceptance
 
 ALWAYS_EXEMPT_URL_NAMES = {"account_logout", "healthz"}
+SESSION_KEY = "legal_cgu_accepted_version"
 
 
 class CGUGateMiddleware:
@@ -36,7 +39,12 @@ class CGUGateMiddleware:
             return None
         if self._exempt(request):
             return None
-        if selectors.cgu_pending_for(user=user, now=timezone.now()) is None:
+        version_id = selectors.cgu_in_force_id(now=timezone.now())
+        if version_id is None or request.session.get(SESSION_KEY) == version_id:
+            return None
+        if CGUAcceptance.objects.filter(user=user, version_id=version_id).exists():
+            # Acceptances are append-only and versions immutable: remembering it is safe.
+            request.session[SESSION_KEY] = version_id
             return None
         target = request.get_full_path() if request.method in ("GET", "HEAD") else reverse("home")
         return HttpResponseRedirect(f"{reverse('legal:cgu_gate')}?{urlencode({'next': target})}")

@@ -7,6 +7,7 @@ versions with the same effective instant, so there is never a tie.
 
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
 from platforms.models import Platform
@@ -24,6 +25,37 @@ def cgu_published() -> QuerySet[CGUVersion]:
 def cgu_in_force(*, now: datetime) -> CGUVersion | None:
     """The single version binding users at ``now`` (None before the first one)."""
     return cgu_published().filter(effective_at__lte=now).first()
+
+
+TIMELINE_CACHE_KEY = "legal:cgu-timeline:v1"
+TIMELINE_CACHE_SECONDS = 300
+
+
+def cgu_timeline() -> list[tuple[datetime, int]]:
+    """(effective_at, pk) of every published version, latest first; cached.
+
+    Published versions are immutable, so the cache only goes stale when a version is
+    published: ``legal.services.cgu_publish`` forgets it. The in-force version at any
+    instant is computed from it in Python, so an effective instant in the future
+    takes effect on time without any invalidation.
+    """
+    timeline = cache.get(TIMELINE_CACHE_KEY)
+    if timeline is None:
+        timeline = list(cgu_published().values_list("effective_at", "pk"))
+        cache.set(TIMELINE_CACHE_KEY, timeline, TIMELINE_CACHE_SECONDS)
+    return timeline
+
+
+def cgu_forget_timeline() -> None:
+    cache.delete(TIMELINE_CACHE_KEY)
+
+
+def cgu_in_force_id(*, now: datetime) -> int | None:
+    """The pk of the version in force at ``now``, from the cached timeline (no query)."""
+    for effective_at, pk in cgu_timeline():
+        if effective_at <= now:
+            return pk
+    return None
 
 
 def cgu_last_acceptance(*, user) -> CGUAcceptance | None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts import hooks
 
+from . import selectors
 from .models import CGUAcceptance, CGUVersion, ConsentRecord, text_hash
 
 
@@ -112,6 +113,10 @@ def cgu_publish(*, version: CGUVersion, actor, now: datetime) -> CGUVersion:
                 _("Une autre version publiée entre déjà en vigueur à cet instant."),
                 code="effective_taken",
             ) from exc
+        # Forget the cached timeline now and again once committed (a request between
+        # the two could have cached the state before this publication).
+        selectors.cgu_forget_timeline()
+        transaction.on_commit(selectors.cgu_forget_timeline)
     return current
 
 

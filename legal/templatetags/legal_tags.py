@@ -20,7 +20,7 @@ def _consent(request):
 
 @register.inclusion_tag("legal/_footer_links.html")
 def legal_footer():
-    return {"site": selectors.site_settings()}
+    return {}
 
 
 @register.inclusion_tag("legal/_cookie_banner.html", takes_context=True)

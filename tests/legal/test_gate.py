@@ -199,3 +199,32 @@ def test_declining_signs_out_and_says_how_to_close_the_account(client, user_who_
     assert "_auth_user_id" not in client.session
     assert "Fermer votre compte" in response.text
     assert "dpo@example.org" in response.text
+
+
+def test_a_version_coming_into_force_later_gates_a_user_who_accepted_the_previous_one(client):
+    import time_machine
+
+    now = timezone.now()
+    current = publish(now=now - timedelta(days=1))
+    upcoming = publish(now=now, effective_at=now + timedelta(days=10))
+    user = UserFactory()
+    accept(user, current)
+    client.force_login(user)
+    assert client.get(reverse("home")).status_code == 200
+    with time_machine.travel(upcoming.effective_at - timedelta(seconds=1), tick=False):
+        assert client.get(reverse("home")).status_code == 200
+    with time_machine.travel(upcoming.effective_at, tick=False):
+        assert is_gated(client.get(reverse("home")))
+
+
+def test_once_accepted_the_gate_costs_no_query_on_later_pages(client, old_and_new):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = UserFactory()
+    accept(user, old_and_new[1])
+    client.force_login(user)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if '"legal_' in q["sql"]]
