@@ -1,3 +1,5 @@
+"""The legal app: CGU versions and acceptances, the re-acceptance gate, legal pages, cookies."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -4,7 +4,7 @@ A signed-in user who has not accepted the version in force is sent to the gate
 (``legal:cgu_gate``) from every page — the OIDC authorize endpoint included, so
 no platform can be opened by SSO — until he accepts. Always reachable: static
 files, every ``legal:`` URL (legal pages, the gate, refusal, cookie choices),
-sign-out, /healthz, and the URL names in ``LEGAL_GATE_EXEMPT_URL_NAMES``.
+sign-out (also the OIDC logout), /healthz, and the URL names in ``LEGAL_GATE_EXEMPT_URL_NAMES``.
 OPCO staff are gated like everyone else, the admin included.
 
 Place it after AuthenticationMiddleware. In the steady state it costs no query:
@@ -22,7 +22,9 @@ from django.utils import timezone
 from . import app_settings, selectors
 from .models import CGUAcceptance
 
-ALWAYS_EXEMPT_URL_NAMES = {"account_logout", "healthz"}
+# Sign-out (ours and the OIDC RP-initiated logout a platform redirects to) and the
+# health check. Token, userinfo and revoke calls carry no session: never gated here.
+ALWAYS_EXEMPT_URL_NAMES = {"account_logout", "idp:oidc:logout", "healthz"}
 SESSION_KEY = "legal_cgu_accepted_version"
 
 

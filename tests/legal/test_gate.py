@@ -104,6 +104,7 @@ def test_nobody_is_gated_while_no_version_is_in_force(client):
         "/cookies/",
         "/healthz",
         "/static/css/site.css",
+        "/identity/o/logout",
     ],
 )
 def test_excluded_urls_stay_reachable(client, user_who_accepted_the_old, url):
