@@ -4,6 +4,7 @@
   hash stored) and fixes its effective instant, never in the past. A published
   version is never edited again (refused here, in the admin and by the database).
 - ``cgu_accept`` appends a proof of acceptance; nothing updates or deletes one.
+- ``cgu_decline`` journals a refusal (the account stays open).
 - ``consent_record`` appends a proof of a cookie choice.
 """
 
@@ -164,6 +165,20 @@ def cgu_accept(
             data={"version": current.pk, "label": current.label, "hash": current.text_hash},
         )
     return acceptance
+
+
+def cgu_decline(*, user, version: CGUVersion, now: datetime) -> None:
+    """Journal that ``user`` refused ``version`` (the view then signs him out).
+
+    Nothing else changes: the account stays open and is gated again at next sign-in.
+    """
+    hooks.journal(
+        user=user,
+        actor=user,
+        action="cgu_declined",
+        at=now,
+        data={"version": version.pk, "label": version.label},
+    )
 
 
 def consent_record(

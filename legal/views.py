@@ -208,6 +208,10 @@ def cgu_gate(request):
 @require_POST
 def cgu_decline(request):
     """Refusing the new CGU signs the user out; the next page says how to close the account."""
+    now = timezone.now()
+    version = selectors.cgu_pending_for(user=request.user, now=now)
+    if version is not None:
+        services.cgu_decline(user=request.user, version=version, now=now)
     get_adapter(request).logout(request)
     return redirect("legal:cgu_declined")
 

@@ -231,3 +231,23 @@ def test_once_accepted_the_gate_costs_no_query_on_later_pages(client, old_and_ne
         assert client.get(reverse("home")).status_code == 200
     legal_tables = re.compile(r'(FROM|JOIN|UPDATE|INTO) "legal_')
     assert not [q["sql"] for q in queries.captured_queries if legal_tables.search(q["sql"])]
+
+
+JOURNAL: list[dict] = []
+
+
+def collect_journal(**row):
+    JOURNAL.append(row)
+
+
+def test_declining_and_accepting_are_journaled(
+    client, settings, user_who_accepted_the_old, old_and_new
+):
+    settings.ACCOUNTS_JOURNAL_WRITER = "tests.legal.test_gate.collect_journal"
+    JOURNAL.clear()
+    client.force_login(user_who_accepted_the_old)
+    client.post(reverse("legal:cgu_decline"))
+    client.force_login(user_who_accepted_the_old)
+    client.post(reverse("legal:cgu_gate"), {"version": old_and_new[1].pk, "accept": "on"})
+    assert [row["action"] for row in JOURNAL] == ["cgu_declined", "cgu_accepted"]
+    assert JOURNAL[0]["data"]["version"] == old_and_new[1].pk
