@@ -81,3 +81,15 @@ class JoinRequestFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
+
+
+def administrator_of(organisation, user=None):
+    """A user administering ``organisation`` (membership + guardian permission), via the service."""
+    from accounts import services
+
+    return services.membership_create(
+        user=user or UserFactory(),
+        organisation=organisation,
+        is_administrator=True,
+        now=timezone.now(),
+    ).user
