@@ -18,8 +18,10 @@ groups and permissions; only a superuser may grant ``is_superuser``.
 """
 
 from django.contrib import admin
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Access, Platform, Role
@@ -28,6 +30,22 @@ from . import selectors, services
 from .models import Invitation, JoinRequest, Membership, Organisation, StaffUser, User
 
 STAFF_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
+class BoundedCountPaginator(Paginator):
+    """Counts at most ``limit`` rows: ``SELECT COUNT(*) FROM (… LIMIT n)``.
+
+    The admin counts the (filtered) list to paginate it; on an unfiltered
+    million-row table that is a full scan at every page view. Past ``limit``
+    rows the list shows ``limit`` results and pages up to there; a search or
+    a filter narrows it down.
+    """
+
+    limit = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.limit].count()
 
 
 # --- Filters: EXISTS subqueries, so a user with many accesses is listed once ----
@@ -141,7 +159,9 @@ class UserAdmin(admin.ModelAdmin):
     readonly_fields = ["date_joined", "last_login", "last_activity_at"]
     inlines = [MembershipInline]
     show_full_result_count = False
-    ordering = ["-date_joined"]
+    paginator = BoundedCountPaginator
+    # Newest first by primary key (indexed); date_joined has no index.
+    ordering = ["-pk"]
     exclude = ["password"]
 
     def get_search_results(self, request, queryset, search_term):
@@ -237,6 +257,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_help_text = _("Raison sociale (début), SIREN ou SIRET.")
     list_filter = ["kind"]
     show_full_result_count = False
+    paginator = BoundedCountPaginator
     ordering = ["legal_name"]
 
     def get_search_results(self, request, queryset, search_term):
@@ -299,6 +320,7 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "organisation", "invited_by"]
     inlines = [AccessInline]
     show_full_result_count = False
+    paginator = BoundedCountPaginator
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -373,6 +395,7 @@ class InvitationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organisation", "invited_by", "accepted_by"]
     readonly_fields = ["token", "created_at", "accepted_at", "accepted_by"]
     show_full_result_count = False
+    paginator = BoundedCountPaginator
     ordering = ["-created_at"]
 
 
@@ -385,4 +408,5 @@ class JoinRequestAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "organisation", "decided_by"]
     readonly_fields = ["created_at", "decided_at", "decided_by"]
     show_full_result_count = False
+    paginator = BoundedCountPaginator
     ordering = ["-created_at"]

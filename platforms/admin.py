@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
+from accounts.admin import BoundedCountPaginator
 
 from . import services
 from .models import Access, Platform, Role
@@ -46,6 +47,7 @@ class AccessAdmin(admin.ModelAdmin):
     autocomplete_fields = ["membership", "platform", "role"]
     readonly_fields = ["granted_by", "granted_at"]
     show_full_result_count = False
+    paginator = BoundedCountPaginator
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
