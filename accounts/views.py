@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -69,11 +70,17 @@ def organisation_list(request):
     return render(request, "accounts/org/list.html", {"organisations": organisations})
 
 
+MEMBERS_PER_PAGE = 50
+
+
 def _detail_context(request, organisation, *, invite_form=None):
     now = timezone.now()
+    members = Paginator(
+        selectors.organisation_members(organisation=organisation), MEMBERS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return {
         "organisation": organisation,
-        "members": selectors.organisation_members(organisation=organisation),
+        "members": members,
         "join_requests": selectors.organisation_join_requests(organisation=organisation),
         "invitations": selectors.organisation_invitations(organisation=organisation, now=now),
         "invite_form": invite_form or InvitationForm(),

@@ -405,3 +405,28 @@ def test_anonymous_is_sent_to_sign_in_on_every_org_admin_url(client, organisatio
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
     _assert_b_untouched(b)
+
+
+def test_members_are_listed_fifty_per_page(admin_client, organisation):
+    for _ in range(55):
+        MembershipFactory(organisation=organisation)
+    url = reverse("accounts:org_detail", kwargs={"organisation_pk": organisation.pk})
+    first = admin_client.get(url)
+    assert len(first.context["members"]) == 50
+    assert "Page 1 sur 2 (56 membres)" in first.text
+    assert len(admin_client.get(url, {"page": 2}).context["members"]) == 6
+
+
+def test_posts_without_csrf_token_are_refused(admin, organisation, member):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    response = client.post(
+        reverse(
+            "accounts:org_member_remove",
+            kwargs={"organisation_pk": organisation.pk, "user_pk": member.user.pk},
+        )
+    )
+    assert response.status_code == 403
+    assert Membership.objects.filter(pk=member.pk).exists()
