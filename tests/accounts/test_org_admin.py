@@ -73,13 +73,23 @@ def test_member_list_shows_members_with_their_accesses(admin_client, organisatio
     assert "M-Gestion Entreprise — Gestionnaire" in response.text
 
 
-def test_member_list_has_no_lifecycle_links_until_lifecycle_urls_exist(
+def test_member_rows_link_to_lifecycle_deactivation_only_when_that_page_exists(
     admin_client, organisation, member
 ):
+    from django.urls import NoReverseMatch
+
     response = admin_client.get(
         reverse("accounts:org_detail", kwargs={"organisation_pk": organisation.pk})
     )
-    assert "Désactiver le compte" not in response.text
+    try:
+        url = reverse(
+            "lifecycle:org_member_deactivate",
+            kwargs={"organisation_pk": organisation.pk, "user_pk": member.user.pk},
+        )
+    except NoReverseMatch:
+        assert "Désactiver le compte" not in response.text
+    else:
+        assert f'href="{url}"' in response.text
 
 
 def test_anonymous_visitor_is_sent_to_sign_in(client, organisation):
