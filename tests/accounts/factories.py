@@ -93,3 +93,13 @@ def administrator_of(organisation, user=None):
         is_administrator=True,
         now=timezone.now(),
     ).user
+
+
+def with_second_factor(user):
+    """Give ``user`` a TOTP authenticator (staff must have one to reach the back-office)."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}}
+    )
+    return user

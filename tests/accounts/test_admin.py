@@ -7,7 +7,13 @@ from django.urls import reverse
 from accounts.models import Membership, Organisation, User
 from platforms.models import Access, Platform, Role
 
-from .factories import MembershipFactory, OrganisationFactory, UserFactory, make_siret
+from .factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    make_siret,
+    with_second_factor,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -18,14 +24,14 @@ def perms(group_name):
 
 
 def staff(group_name, **kwargs):
-    user = UserFactory(is_staff=True, **kwargs)
+    user = with_second_factor(UserFactory(is_staff=True, **kwargs))
     user.groups.add(Group.objects.get(name=group_name))
     return User.objects.get(pk=user.pk)  # fresh permission cache
 
 
 @pytest.fixture
 def superuser_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_second_factor(UserFactory(is_staff=True, is_superuser=True)))
     return client
 
 

@@ -13,6 +13,7 @@ from .factories import (
     OrganisationFactory,
     UserFactory,
     administrator_of,
+    with_second_factor,
 )
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,7 @@ def test_plain_member_gets_404_on_his_own_organisation(client, organisation, mem
 
 
 def test_superuser_without_membership_gets_404(client, organisation):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(with_second_factor(UserFactory(is_staff=True, is_superuser=True)))
     url = reverse("accounts:org_detail", kwargs={"organisation_pk": organisation.pk})
     assert client.get(url).status_code == 404
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from platforms.models import Access, Platform, Role
 
-from .factories import OrganisationFactory, UserFactory, administrator_of
+from .factories import OrganisationFactory, UserFactory, administrator_of, with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,8 @@ def count_queries(client, url, params=None):
 
 @pytest.fixture
 def superuser_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True, email="su@opco.fr"))
+    superuser = UserFactory(is_staff=True, is_superuser=True, email="su@opco.fr")
+    client.force_login(with_second_factor(superuser))
     client.get(reverse("admin:index"))  # the first request records the user session
     return client
 
