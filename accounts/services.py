@@ -316,7 +316,7 @@ def membership_remove(
     guardian permission to administer the organisation. The account itself
     stays; ``accounts.events.membership_ended`` tells the apps above (lifecycle
     deactivates an account left with no membership). Refused (ValidationError,
-    French) when it would leave the organisation without an administrator,
+    French) when it would leave other members without an administrator,
     unless ``force`` (OPCO staff in the back-office). No-op (False) when the membership is already gone.
     """
     membership = (
@@ -328,10 +328,12 @@ def membership_remove(
     if membership is None:
         return False
     organisation, user = membership.organisation, membership.user
+    others = organisation.memberships.exclude(pk=membership.pk)
     if (
         not force
         and membership.is_administrator
-        and not _has_administrator(organisation, excluding=user)
+        and others.exists()
+        and not others.filter(is_administrator=True).exists()
     ):
         raise ValidationError(
             _(

@@ -263,7 +263,9 @@ def test_removing_an_administrator_takes_his_permission(admin_client, organisati
     assert not OrganisationUserObjectPermission.objects.filter(user=other_admin).exists()
 
 
-def test_last_administrator_cannot_remove_himself(admin_client, admin, organisation):
+def test_last_administrator_cannot_leave_members_without_administrator(
+    admin_client, admin, organisation, member
+):
     response = admin_client.post(remove_url(organisation, admin), follow=True)
     assert "dernier administrateur" in response.text
     assert Membership.objects.filter(user=admin, organisation=organisation).exists()
@@ -441,3 +443,9 @@ def test_posts_without_csrf_token_are_refused(admin, organisation, member):
     )
     assert response.status_code == 403
     assert Membership.objects.filter(pk=member.pk).exists()
+
+
+def test_sole_member_administrator_may_leave(admin_client, admin, organisation):
+    response = admin_client.post(remove_url(organisation, admin))
+    assert response.status_code == 302
+    assert not Membership.objects.filter(user=admin).exists()
