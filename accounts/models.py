@@ -215,6 +215,9 @@ class Invitation(models.Model):
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
+        # Pending invitations are looked up by address on every home page view
+        # (addresses are stored lower-cased by ``services.invitation_create``).
+        indexes = [models.Index(fields=["email"], name="accounts_invitation_email_idx")]
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation}"

@@ -108,7 +108,7 @@ def invitations_for_user(*, user: User, now) -> QuerySet[Invitation]:
     """Valid invitations sent to ``user``'s address (shown on his home page)."""
     return (
         Invitation.objects.filter(
-            email__iexact=user.email, accepted_at__isnull=True, expires_at__gt=now
+            email=user.email.lower(), accepted_at__isnull=True, expires_at__gt=now
         )
         .exclude(organisation__memberships__user=user)
         .select_related("organisation")
