@@ -381,6 +381,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent by organisation administrators; OPCO may extend or end one."""
+
     list_display = [
         "email",
         "organisation",
@@ -392,21 +394,62 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "invited_by"]
     list_filter = ["organisation__kind", "is_administrator"]
     search_fields = ["email", "=organisation__siren", "=organisation__siret"]
-    autocomplete_fields = ["organisation", "invited_by", "accepted_by"]
-    readonly_fields = ["token", "created_at", "accepted_at", "accepted_by"]
+    readonly_fields = [
+        "organisation",
+        "email",
+        "invited_by",
+        "token",
+        "created_at",
+        "accepted_at",
+        "accepted_by",
+    ]
     show_full_result_count = False
     paginator = BoundedCountPaginator
     ordering = ["-created_at"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(JoinRequest)
 class JoinRequestAdmin(admin.ModelAdmin):
+    """Join requests are decided through the services (approval creates the membership)."""
+
     list_display = ["user", "organisation", "status", "created_at", "decided_at", "decided_by"]
     list_select_related = ["user", "organisation", "decided_by"]
     list_filter = ["status", "organisation__kind"]
     search_fields = ["user__email", "=organisation__siren", "=organisation__siret"]
-    autocomplete_fields = ["user", "organisation", "decided_by"]
-    readonly_fields = ["created_at", "decided_at", "decided_by"]
+    readonly_fields = [
+        "user",
+        "organisation",
+        "is_legal_representative",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    ]
+    actions = ["approve", "refuse"]
     show_full_result_count = False
     paginator = BoundedCountPaginator
     ordering = ["-created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Accepter les demandes sélectionnées"), permissions=["change"])
+    def approve(self, request, queryset):
+        now = timezone.now()
+        done = sum(
+            services.join_request_approve(join_request=jr, actor=request.user, now=now) is not None
+            for jr in queryset.select_related("user", "organisation")
+        )
+        self.message_user(request, _("%(n)d demande(s) acceptée(s).") % {"n": done})
+
+    @admin.action(description=_("Refuser les demandes sélectionnées"), permissions=["change"])
+    def refuse(self, request, queryset):
+        now = timezone.now()
+        done = sum(
+            services.join_request_refuse(join_request=jr, actor=request.user, now=now)
+            for jr in queryset.select_related("user", "organisation")
+        )
+        self.message_user(request, _("%(n)d demande(s) refusée(s).") % {"n": done})

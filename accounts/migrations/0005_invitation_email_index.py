@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_search_indexes'),
+        ("accounts", "0004_search_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['email'], name='accounts_invitation_email_idx'),
+            model_name="invitation",
+            index=models.Index(fields=["email"], name="accounts_invitation_email_idx"),
         ),
     ]

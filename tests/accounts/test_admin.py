@@ -290,3 +290,28 @@ def test_every_back_office_list_opens(superuser_client, model):
     MembershipFactory()
     response = superuser_client.get(reverse(f"admin:{model}_changelist"), {"q": "a"})
     assert response.status_code == 200
+
+
+def test_agent_approves_a_join_request_from_the_back_office(client):
+    from accounts.models import JoinRequest
+
+    from .factories import JoinRequestFactory
+
+    join_request = JoinRequestFactory()
+    agent = staff("Agent OPCO")
+    client.force_login(agent)
+    response = client.post(
+        reverse("admin:accounts_joinrequest_changelist"),
+        {"action": "approve", "_selected_action": [join_request.pk]},
+    )
+    assert response.status_code == 302
+    join_request.refresh_from_db()
+    assert join_request.status == JoinRequest.Status.APPROVED
+    assert join_request.decided_by == agent
+    assert Membership.objects.filter(
+        user=join_request.user, organisation=join_request.organisation
+    ).exists()
+
+
+def test_invitations_are_not_created_in_the_back_office(superuser_client):
+    assert superuser_client.get(reverse("admin:accounts_invitation_add")).status_code == 403
