@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from platforms import services as platform_services
 
-from . import selectors, services
+from . import app_settings, selectors, services
 from .forms import AccessGrantForm, InvitationForm
 from .models import Invitation, JoinRequest
 
@@ -84,6 +84,7 @@ def _detail_context(request, organisation, *, invite_form=None):
         "join_requests": selectors.organisation_join_requests(organisation=organisation),
         "invitations": selectors.organisation_invitations(organisation=organisation, now=now),
         "invite_form": invite_form or InvitationForm(),
+        "invitation_days": app_settings.invitation_days(),
     }
 
 

@@ -72,6 +72,7 @@ def test_member_list_shows_members_with_their_accesses(admin_client, organisatio
     assert response.status_code == 200
     assert member.user.email in response.text
     assert "M-Gestion Entreprise — Gestionnaire" in response.text
+    assert "valable 7 jours" in response.text
 
 
 def test_member_rows_link_to_lifecycle_deactivation_only_when_that_page_exists(
