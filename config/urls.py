@@ -3,12 +3,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import security
 from accounts import views as account_views
 from config import health
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    # Before the admin: its own sign-in form would bypass throttles and MFA.
+    path("admin/login/", security.admin_login, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("allauth.idp.urls")),

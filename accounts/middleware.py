@@ -1,0 +1,120 @@
+"""Session lifetimes and mandatory MFA for OPCO staff.
+
+``SessionLifetimeMiddleware`` ends a session that has been idle too long, or
+(staff) that is older than its absolute lifetime, whatever the cookie says:
+staff 30 minutes idle and 12 hours absolute, everyone else 12 hours idle
+(settings ``SECURITY_*SESSION*``). The timestamps live in the session itself,
+server side; the sign-in instant is set on the first request after sign-in
+(Django gives that session a new key, so it cannot be an older one).
+
+``StaffMFARequiredMiddleware`` confines a staff account without a second factor
+(TOTP or security key) to the pages that let it set one up, sign out, and the
+static files and health check: everything else redirects to the MFA page.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .security import has_mfa
+
+SESSION_AUTH_AT = "_security_auth_at"
+SESSION_SEEN_AT = "_security_seen_at"
+
+
+def _limits(user) -> tuple[int, int | None]:
+    """(idle seconds, absolute seconds or None) for ``user``."""
+    if user.is_staff:
+        return (
+            getattr(settings, "SECURITY_STAFF_SESSION_IDLE", 30 * 60),
+            getattr(settings, "SECURITY_STAFF_SESSION_ABSOLUTE", 12 * 3600),
+        )
+    return getattr(settings, "SECURITY_SESSION_IDLE", 12 * 3600), None
+
+
+class SessionLifetimeMiddleware:
+    """Log out sessions past their idle or absolute lifetime (ASVS 7.3.1, 7.3.2)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = timezone.now().timestamp()
+            idle, absolute = _limits(user)
+            session = request.session
+            auth_at = session.get(SESSION_AUTH_AT)
+            seen_at = session.get(SESSION_SEEN_AT)
+            expired = (seen_at is not None and now - seen_at > idle) or (
+                absolute is not None and auth_at is not None and now - auth_at > absolute
+            )
+            if expired:
+                logout(request)
+                messages.info(
+                    request, _("Votre session a expiré. Merci de vous connecter de nouveau.")
+                )
+                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+            if auth_at is None:
+                session[SESSION_AUTH_AT] = now
+            # Write at most once a minute: an idle limit needs no finer grain.
+            if seen_at is None or now - seen_at >= 60:
+                session[SESSION_SEEN_AT] = now
+        return self.get_response(request)
+
+
+# Paths (URL names or prefixes) a staff account without MFA may still reach.
+MFA_SETUP_URL_NAMES = [
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_add_webauthn",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "mfa_reauthenticate",
+    "mfa_reauthenticate_webauthn",
+    "account_reauthenticate",
+    "account_logout",
+    "healthz",
+]
+
+
+class StaffMFARequiredMiddleware:
+    """A staff account without a second factor only reaches the MFA setup pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_staff
+            and not self._allowed(request.path)
+            and not has_mfa(user)
+        ):
+            messages.warning(
+                request,
+                _(
+                    "Les comptes des agents OPCO doivent être protégés par une double "
+                    "authentification. Activez une application d'authentification ou une "
+                    "clé de sécurité pour continuer."
+                ),
+            )
+            return redirect("mfa_index")
+        return self.get_response(request)
+
+    @staticmethod
+    def _allowed(path: str) -> bool:
+        static_url = getattr(settings, "STATIC_URL", "/static/") or "/static/"
+        if path.startswith(static_url):
+            return True
+        allowed = {reverse(name) for name in MFA_SETUP_URL_NAMES}
+        return path in allowed
