@@ -5,6 +5,7 @@ adds its state, actions and journal), so its name is part of the app's API.
 """
 
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 
 from .models import Invitation, JoinRequest, Membership, Organisation, User
 
@@ -44,3 +45,27 @@ class MembershipAdmin(admin.ModelAdmin):
 
 admin.site.register(Invitation)
 admin.site.register(JoinRequest)
+
+
+# --- security: the admin's own journal, readable and never editable ---
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(admin.ModelAdmin):
+    """Every back-office change (Django records it); visible to whoever may view it."""
+
+    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag"]
+    list_filter = ["action_flag", "content_type"]
+    search_fields = ["object_repr", "change_message", "user__email"]
+    list_select_related = ["user", "content_type"]
+    date_hierarchy = "action_time"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
