@@ -69,3 +69,25 @@ class LogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _gate_third_party_actions() -> None:
+    """Admin actions of installed libraries that declare no permission get "change".
+
+    Django runs an action for anyone who may view the change list unless the
+    action names ``allowed_permissions``; allauth's "mark verified" and
+    django-celery-beat's "run/enable tasks" write. Project actions must declare
+    their own (tests/security/test_staff_permissions.py).
+    """
+    project_apps = {"accounts", "platforms", "lifecycle", "legal"}
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label in project_apps:
+            continue
+        for action in model_admin.actions or []:
+            func = getattr(model_admin, action) if isinstance(action, str) else action
+            func = getattr(func, "__func__", func)
+            if not getattr(func, "allowed_permissions", None):
+                func.allowed_permissions = ("change",)
+
+
+_gate_third_party_actions()
