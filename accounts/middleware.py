@@ -17,9 +17,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from .security import has_mfa
@@ -60,7 +61,8 @@ class SessionLifetimeMiddleware:
                 messages.info(
                     request, _("Votre session a expiré. Merci de vous connecter de nouveau.")
                 )
-                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+                login_url = resolve_url(settings.LOGIN_URL)
+                return redirect(f"{login_url}?{urlencode({'next': request.get_full_path()})}")
             if auth_at is None:
                 session[SESSION_AUTH_AT] = now
             # Write at most once a minute: an idle limit needs no finer grain.

@@ -85,3 +85,10 @@ def test_journal_cannot_be_edited_even_by_a_superuser(client, staff_with_mfa):
     staff_with_mfa.save(update_fields=["is_superuser"])
     client.force_login(staff_with_mfa)
     assert client.get(reverse("admin:admin_logentry_add")).status_code == 403
+
+
+def test_admin_password_change_goes_through_allauth(client, staff_with_mfa):
+    client.force_login(staff_with_mfa)
+    response = client.get(reverse("admin:password_change"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_change_password")
