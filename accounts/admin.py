@@ -5,7 +5,6 @@ adds its state, actions and journal), so its name is part of the app's API.
 """
 
 from django.contrib import admin
-from django.contrib.admin.models import LogEntry
 
 from .models import Invitation, JoinRequest, Membership, Organisation, User
 
@@ -45,49 +44,3 @@ class MembershipAdmin(admin.ModelAdmin):
 
 admin.site.register(Invitation)
 admin.site.register(JoinRequest)
-
-
-# --- security: the admin's own journal, readable and never editable ---
-
-
-@admin.register(LogEntry)
-class LogEntryAdmin(admin.ModelAdmin):
-    """Every back-office change (Django records it); visible to whoever may view it."""
-
-    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag"]
-    list_filter = ["action_flag", "content_type"]
-    search_fields = ["object_repr", "change_message", "user__email"]
-    list_select_related = ["user", "content_type"]
-    date_hierarchy = "action_time"
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def _gate_third_party_actions() -> None:
-    """Admin actions of installed libraries that declare no permission get "change".
-
-    Django runs an action for anyone who may view the change list unless the
-    action names ``allowed_permissions``; allauth's "mark verified" and
-    django-celery-beat's "run/enable tasks" write. Project actions must declare
-    their own (tests/security/test_staff_permissions.py).
-    """
-    project_apps = {"accounts", "platforms", "lifecycle", "legal"}
-    for model, model_admin in admin.site._registry.items():
-        if model._meta.app_label in project_apps:
-            continue
-        for action in model_admin.actions or []:
-            func = getattr(model_admin, action) if isinstance(action, str) else action
-            func = getattr(func, "__func__", func)
-            if not getattr(func, "allowed_permissions", None):
-                func.allowed_permissions = ("change",)
-
-
-_gate_third_party_actions()

@@ -8,6 +8,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         self._connect_security_signals()
+        # The admin app (first in INSTALLED_APPS) has imported every admin module.
+        from .admin_security import install
+
+        install()
 
     @staticmethod
     def _connect_security_signals() -> None:
