@@ -27,6 +27,9 @@ from .security import has_mfa
 
 SESSION_AUTH_AT = "_security_auth_at"
 SESSION_SEEN_AT = "_security_seen_at"
+SESSION_MFA_AT = "_security_mfa_at"
+# A staff member who removes his last authenticator is confined again within this delay.
+MFA_RECHECK_SECONDS = 5 * 60
 
 
 def _limits(user) -> tuple[int, int | None]:
@@ -100,7 +103,7 @@ class StaffMFARequiredMiddleware:
             and user.is_authenticated
             and user.is_staff
             and not self._allowed(request.path)
-            and not has_mfa(user)
+            and not self._has_mfa(request, user)
         ):
             messages.warning(
                 request,
@@ -112,6 +115,19 @@ class StaffMFARequiredMiddleware:
             )
             return redirect("mfa_index")
         return self.get_response(request)
+
+    @staticmethod
+    def _has_mfa(request, user) -> bool:
+        """``has_mfa``, remembered in the session for a few minutes (no query per page)."""
+        now = timezone.now().timestamp()
+        checked_at = request.session.get(SESSION_MFA_AT)
+        if checked_at is not None and 0 <= now - checked_at < MFA_RECHECK_SECONDS:
+            return True
+        if has_mfa(user):
+            request.session[SESSION_MFA_AT] = now
+            return True
+        request.session.pop(SESSION_MFA_AT, None)
+        return False
 
     @staticmethod
     def _allowed(path: str) -> bool:

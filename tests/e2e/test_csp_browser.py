@@ -33,7 +33,7 @@ def test_public_pages_raise_no_csp_violation(page, live_server):
 
 
 def test_staff_sets_up_mfa_without_csp_violation(page, live_server):
-    user = UserFactory(is_staff=True, email="agent@opcomobilites.fr")
+    user = UserFactory(is_staff=True, mfa=False, email="agent@opcomobilites.fr")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     violations = collect_csp_violations(page)
     page.goto(f"{live_server.url}/accounts/login/")

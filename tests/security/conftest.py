@@ -35,11 +35,9 @@ def member(db):
 
 @pytest.fixture
 def staff_without_mfa(db):
-    return verified(UserFactory(is_staff=True))
+    return verified(UserFactory(is_staff=True, mfa=False))
 
 
 @pytest.fixture
 def staff_with_mfa(db):
-    user = verified(UserFactory(is_staff=True))
-    give_totp(user)
-    return user
+    return verified(UserFactory(is_staff=True))  # the factory gives staff a TOTP

@@ -102,3 +102,21 @@ def test_plain_member_gets_no_mfa_recommendation(client, member):
     client.force_login(member)
     response = client.get(reverse("home"))
     assert "Vous administrez une organisation" not in response.text
+
+
+def test_staff_who_removes_his_last_factor_is_confined_again_within_minutes(
+    client, staff_with_mfa
+):
+    from datetime import timedelta
+
+    import time_machine
+    from allauth.mfa.models import Authenticator
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client.force_login(staff_with_mfa)
+        assert client.get(reverse("home")).status_code == 200
+        Authenticator.objects.filter(user=staff_with_mfa).delete()
+        traveller.shift(timedelta(minutes=5, seconds=1))
+        response = client.get(reverse("home"))
+    assert response["Location"] == reverse("mfa_index")
