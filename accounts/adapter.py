@@ -1,4 +1,10 @@
-"""django-allauth adapter: sign-up attaches the organisation in the same transaction."""
+"""django-allauth adapter.
+
+- Sign-up attaches the organisation in the same transaction.
+- Security (issue 7): the client IP comes from ``accounts.security.client_ip``
+  (trusted proxies only) for allauth's rate limits and user sessions; every
+  password check goes through the per-account throttle of ``accounts.throttle``.
+"""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
@@ -51,16 +57,17 @@ class AccountAdapter(DefaultAccountAdapter):
         emails.
         """
         login = credentials.get("email") or credentials.get("username") or ""
-        verdict = throttle.check(login, now=timezone.now())
-        if not verdict.allowed:
-            raise self._throttle_error(verdict)
         if not throttle.acquire(login):
             raise forms.ValidationError(
                 _("Une autre tentative de connexion est en cours. Réessayez dans un instant."),
                 code="sign_in_in_progress",
             )
+        # Under the lock: no parallel attempt can slip between the check and the count.
         self._throttle_login = login
         try:
+            verdict = throttle.check(login, now=timezone.now())
+            if not verdict.allowed:
+                raise self._throttle_error(verdict)
             super().pre_authenticate(request, **credentials)
         except BaseException:
             throttle.release(login)
@@ -68,6 +75,7 @@ class AccountAdapter(DefaultAccountAdapter):
             raise
 
     def authenticate(self, request, **credentials):
+        """allauth's check, then: a right password ends the delay streak; lock released."""
         self._throttle_login = None
         try:
             user = super().authenticate(request, **credentials)
@@ -80,6 +88,7 @@ class AccountAdapter(DefaultAccountAdapter):
                 self._throttle_login = None
 
     def authentication_failed(self, request, **credentials):
+        """Count the failure against the typed login, known or not."""
         super().authentication_failed(request, **credentials)
         login = credentials.get("email") or credentials.get("username") or ""
         throttle.record_failure(login, now=timezone.now())
