@@ -277,6 +277,9 @@ MIDDLEWARE = [
 
 # Client IP: only the X-Forwarded-For entries appended by our own proxies count.
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# allauth's "login_failed" keys are the email (passwords) and the user (second
+# factor codes): cap both at 25 failures a day, as CNIL case 2 does for passwords.
+ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "10/m/ip,5/5m/key,25/1d/key"}
 
 # Per-account throttling (CNIL case 2): exponential delay after 5 failures,
 # at most 25 failures in 24 hours. See accounts/throttle.py.

@@ -120,3 +120,37 @@ def test_staff_who_removes_his_last_factor_is_confined_again_within_minutes(
         traveller.shift(timedelta(minutes=5, seconds=1))
         response = client.get(reverse("home"))
     assert response["Location"] == reverse("mfa_index")
+
+
+def totp_code(secret, *, offset=0):
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(__import__("time").time()) // 30 + offset
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def test_second_factor_codes_are_capped_at_25_failures_a_day(client, staff_with_mfa):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    with time_machine.travel(datetime(2027, 3, 10, 8, 0, tzinfo=UTC), tick=False) as traveller:
+        for _ in range(25):
+            # A pending sign-in lasts 15 minutes: start again with the password each time.
+            assert sign_in(client, staff_with_mfa.email).status_code == 302
+            response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+            assert response.status_code == 200
+            traveller.shift(timedelta(minutes=6))  # past allauth's 5-per-5-minutes limit
+        assert sign_in(client, staff_with_mfa.email).status_code == 302
+        response = client.post(
+            reverse("mfa_authenticate"), {"code": totp_code("JBSWY3DPEHPK3PXP")}
+        )
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_right_second_factor_code_signs_staff_in(client, staff_with_mfa):
+    assert sign_in(client, staff_with_mfa.email).status_code == 302
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code("JBSWY3DPEHPK3PXP")})
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
