@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect, resolve_url
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -74,8 +73,9 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
-# Paths (URL names or prefixes) a staff account without MFA may still reach.
-MFA_SETUP_URL_NAMES = [
+# URL names a staff account without MFA may still reach: the MFA setup pages and
+# what they need (password confirmation), sign-out, the health check.
+MFA_SETUP_URL_NAMES = {
     "mfa_index",
     "mfa_activate_totp",
     "mfa_add_webauthn",
@@ -86,35 +86,45 @@ MFA_SETUP_URL_NAMES = [
     "mfa_reauthenticate_webauthn",
     "account_reauthenticate",
     "account_logout",
+    "idp:oidc:logout",
     "healthz",
-]
+}
+# Whole namespaces left open: the legal pages (the CGU gate sends staff there too;
+# closing it would bounce between the two gates).
+MFA_EXEMPT_NAMESPACES = {"legal"}
 
 
 class StaffMFARequiredMiddleware:
-    """A staff account without a second factor only reaches the MFA setup pages."""
+    """A staff account without a second factor only reaches the MFA setup pages.
+
+    Extra URL names may be opened with the ``SECURITY_MFA_EXEMPT_URL_NAMES`` setting.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
         if (
-            user is not None
-            and user.is_authenticated
-            and user.is_staff
-            and not self._allowed(request.path)
-            and not self._has_mfa(request, user)
+            user is None
+            or not user.is_authenticated
+            or not user.is_staff
+            or self._allowed(request)
+            or self._has_mfa(request, user)
         ):
-            messages.warning(
-                request,
-                _(
-                    "Les comptes des agents OPCO doivent être protégés par une double "
-                    "authentification. Activez une application d'authentification ou une "
-                    "clé de sécurité pour continuer."
-                ),
-            )
-            return redirect("mfa_index")
-        return self.get_response(request)
+            return None
+        messages.warning(
+            request,
+            _(
+                "Les comptes des agents OPCO doivent être protégés par une double "
+                "authentification. Activez une application d'authentification ou une "
+                "clé de sécurité pour continuer."
+            ),
+        )
+        return redirect("mfa_index")
 
     @staticmethod
     def _has_mfa(request, user) -> bool:
@@ -130,9 +140,14 @@ class StaffMFARequiredMiddleware:
         return False
 
     @staticmethod
-    def _allowed(path: str) -> bool:
-        static_url = getattr(settings, "STATIC_URL", "/static/") or "/static/"
-        if path.startswith(static_url):
+    def _allowed(request) -> bool:
+        static_url = getattr(settings, "STATIC_URL", None) or "/static/"
+        if request.path.startswith(static_url if static_url.startswith("/") else f"/{static_url}"):
             return True
-        allowed = {reverse(name) for name in MFA_SETUP_URL_NAMES}
-        return path in allowed
+        match = request.resolver_match
+        if match is None:
+            return False
+        extra = set(getattr(settings, "SECURITY_MFA_EXEMPT_URL_NAMES", ()))
+        if match.view_name in MFA_SETUP_URL_NAMES | extra:
+            return True
+        return bool(set(match.namespaces) & MFA_EXEMPT_NAMESPACES)

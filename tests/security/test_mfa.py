@@ -154,3 +154,27 @@ def test_right_second_factor_code_signs_staff_in(client, staff_with_mfa):
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code("JBSWY3DPEHPK3PXP")})
     assert response.status_code == 302
     assert "_auth_user_id" in client.session
+
+
+def test_extra_pages_can_be_opened_to_staff_without_mfa(client, settings, staff_without_mfa):
+    settings.SECURITY_MFA_EXEMPT_URL_NAMES = ["home"]
+    client.force_login(staff_without_mfa)
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_legal_pages_stay_open_to_staff_without_mfa(rf, staff_without_mfa):
+    """The CGU gate sends staff to legal pages: closing them would loop between gates."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpResponse
+    from django.urls import ResolverMatch
+
+    from accounts.middleware import StaffMFARequiredMiddleware
+
+    request = rf.get("/cgu/nouvelle-version/")
+    request.user = staff_without_mfa
+    request.session = SessionStore()
+    request.resolver_match = ResolverMatch(
+        lambda r: None, (), {}, url_name="cgu_gate", app_names=["legal"], namespaces=["legal"]
+    )
+    middleware = StaffMFARequiredMiddleware(lambda r: HttpResponse())
+    assert middleware.process_view(request, None, (), {}) is None
