@@ -46,6 +46,17 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):
+        """Staff accounts get a TOTP authenticator: MFA is mandatory for them
+        (accounts.middleware.StaffMFARequiredMiddleware). ``mfa=False`` opts out."""
+        if create and obj.is_staff and extracted is not False:
+            from allauth.mfa.models import Authenticator
+
+            Authenticator.objects.create(
+                user=obj, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+            )
+
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -81,3 +92,25 @@ class JoinRequestFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
+
+
+def administrator_of(organisation, user=None):
+    """A user administering ``organisation`` (membership + guardian permission), via the service."""
+    from accounts import services
+
+    return services.membership_create(
+        user=user or UserFactory(),
+        organisation=organisation,
+        is_administrator=True,
+        now=timezone.now(),
+    ).user
+
+
+def with_second_factor(user):
+    """Give ``user`` a TOTP authenticator (staff must have one to reach the back-office)."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}}
+    )
+    return user

@@ -15,7 +15,7 @@ def inactive_accounts_deactivated(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0001_initial"),
+        ("accounts", "0005_invitation_email_index"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 

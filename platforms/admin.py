@@ -1,0 +1,102 @@
+"""Back-office for platforms, the roles they offer, and accesses.
+
+Which roles a platform offers is edited on the platform (``roles``). Accesses
+are granted and revoked through ``platforms.services`` (checked against the
+offer, journaled), also from the back-office.
+"""
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import selectors
+from accounts.admin import BoundedCountPaginator
+
+from . import services
+from .models import Access, Platform, Role
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "is_centralised", "deactivation_popin", "position"]
+    list_filter = ["is_centralised", "roles"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["roles"]
+    ordering = ["position", "name"]
+
+
+@admin.register(Access)
+class AccessAdmin(admin.ModelAdmin):
+    list_display = ["membership", "platform", "role", "granted_by", "granted_at"]
+    list_select_related = [
+        "membership__user",
+        "membership__organisation",
+        "platform",
+        "role",
+        "granted_by",
+    ]
+    list_filter = ["platform", "role"]
+    search_fields = ["membership__user__email"]
+    search_help_text = _("E-mail du membre (début), SIREN ou SIRET de l'organisation.")
+    autocomplete_fields = ["membership", "platform", "role"]
+    readonly_fields = ["granted_by", "granted_at"]
+    show_full_result_count = False
+    paginator = BoundedCountPaginator
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        digits = selectors.search_identifier(term)
+        if digits:
+            lookup = selectors.organisation_identifier_q(digits, "membership__organisation__")
+            return queryset.filter(lookup), False
+        return queryset.filter(membership__user__email__startswith=term.lower()), False
+
+    def get_form(self, request, obj=None, **kwargs):
+        access_check = services.access_check
+
+        form = super().get_form(request, obj, **kwargs)
+
+        class CheckedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                platform, role = cleaned.get("platform"), cleaned.get("role")
+                if platform and role:
+                    access_check(platform=platform, role=role)
+                return cleaned
+
+        return CheckedForm
+
+    def save_model(self, request, obj, form, change):
+        platform_services = services
+
+        now = timezone.now()
+        if change:
+            platform_services.access_revoke(access=obj, revoked_by=request.user, now=now)
+        access = platform_services.access_grant(
+            membership=obj.membership,
+            platform=obj.platform,
+            role=obj.role,
+            granted_by=request.user,
+            now=now,
+        )
+        obj.pk, obj.granted_by, obj.granted_at = access.pk, access.granted_by, access.granted_at
+
+    def delete_model(self, request, obj):
+        platform_services = services
+
+        platform_services.access_revoke(access=obj, revoked_by=request.user, now=timezone.now())
+
+    def delete_queryset(self, request, queryset):
+        platform_services = services
+
+        now = timezone.now()
+        for access in queryset.select_related("membership__user", "membership__organisation"):
+            platform_services.access_revoke(access=access, revoked_by=request.user, now=now)
