@@ -89,6 +89,28 @@ def _person():
         change_message="[]",
     )
     assign_perm("accounts.change_user", colleague, person)
+    # legal: a CGU version he published (as an agent), his acceptance, his cookie choice.
+    import uuid
+
+    from legal import services as legal
+    from tests.legal.factories import publish
+
+    version = publish(now=paris(2025, 1, 1), actor=person)
+    legal.cgu_accept(
+        user=person,
+        version=version,
+        now=paris(2025, 1, 2),
+        ip_address="203.0.113.7",
+        user_agent="Firefox Zoélie",
+        context="signup",
+    )
+    legal.consent_record(
+        subject_id=uuid.uuid4(),
+        user=person,
+        audience=True,
+        notice_version="1",
+        now=paris(2025, 1, 2),
+    )
     services.activity_record(user=person, at=paris(2025, 1, 1))
     services.account_deactivate(
         user=colleague, actor=person, now=paris(2027, 3, 1), reason=DeactivationReason.ORG_ADMIN
@@ -141,7 +163,12 @@ def test_deletion_leaves_no_personal_datum_in_any_table():
             if isinstance(value, str) and any(n.lower() in value.lower() for n in needles)
         }
 
-    assert {"accounts_user", "account_emailaddress", "usersessions_usersession"} <= found()
+    assert {
+        "accounts_user",
+        "account_emailaddress",
+        "usersessions_usersession",
+        "legal_cguacceptance",
+    } <= found()
     account_delete(user=person, now=NOW)
     assert found() == set()
     fk_hits = []
