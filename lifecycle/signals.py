@@ -1,14 +1,37 @@
 """Edges from other apps into the lifecycle (connected in ``LifecycleConfig.ready``).
 
-anymail's tracking webhook reports a hard bounce or a rejection of a notice:
-the account's clock stops and it enters the review queue.
+- anymail's tracking webhook reports a hard bounce or a rejection of a notice:
+  the account's clock stops and it enters the review queue.
+- ``accounts.events.membership_ended``: an account left with no membership is
+  deactivated for end of authority (path a of DOMAIN.md), in the same
+  transaction. OPCO staff and suspended accounts are left as they are.
 """
 
 from anymail.signals import tracking
 from django.dispatch import receiver
 from django.utils import timezone
 
-from . import notices
+from accounts.events import membership_ended
+from accounts.models import AccountState, Membership
+
+from . import notices, services
+from .models import DeactivationReason
+
+
+@receiver(membership_ended, dispatch_uid="lifecycle_end_of_authority")
+def deactivate_when_no_membership_left(sender, user, organisation, actor, now, **kwargs):
+    if user.is_staff or user.is_superuser:
+        return
+    if Membership.objects.filter(user=user).exists():
+        return
+    if user.state in (AccountState.ACTIVE, AccountState.WARNED) or (
+        user.state == AccountState.DEACTIVATED
+        and user.deactivation_reason == DeactivationReason.INACTIVITY
+    ):
+        services.account_deactivate(
+            user=user, actor=actor, now=now, reason=DeactivationReason.END_OF_AUTHORITY
+        )
+
 
 HARD_FAILURES = {"bounced", "rejected", "failed"}
 

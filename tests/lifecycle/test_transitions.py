@@ -212,3 +212,25 @@ def test_database_refuses_impossible_state_combinations(fields):
     user = UserFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.filter(pk=user.pk).update(**fields)
+
+
+def test_account_left_with_no_membership_is_deactivated_for_end_of_authority(agent):
+    from accounts.services import membership_remove
+    from tests.accounts.factories import MembershipFactory
+
+    membership = MembershipFactory()
+    membership_remove(membership=membership, actor=agent, now=NOW)
+    user = User.objects.get(pk=membership.user_id)
+    assert user.state == AccountState.DEACTIVATED
+    assert user.deactivation_reason == DeactivationReason.END_OF_AUTHORITY
+    assert Notice.objects.filter(user=user, kind=Notice.Kind.DEACTIVATION).exists()
+
+
+def test_account_still_member_elsewhere_stays_active_after_a_removal(agent):
+    from accounts.services import membership_remove
+    from tests.accounts.factories import MembershipFactory
+
+    membership = MembershipFactory()
+    MembershipFactory(user=membership.user)
+    membership_remove(membership=membership, actor=agent, now=NOW)
+    assert User.objects.get(pk=membership.user_id).state == AccountState.ACTIVE
