@@ -30,6 +30,8 @@ AGENT_REASONS = [
     (DeactivationReason.CLOSURE_REQUEST, DeactivationReason.CLOSURE_REQUEST.label),
     (DeactivationReason.END_OF_AUTHORITY, DeactivationReason.END_OF_AUTHORITY.label),
 ]
+# Permissions: viewing needs accounts.view_user; acting needs accounts.change_user;
+# nobody deletes an account here (see has_delete_permission).
 
 
 class DeactivateForm(forms.Form):
@@ -84,6 +86,11 @@ class LifecycleUserAdmin(UserAdmin):
     actions = ["deactivate_accounts", "reactivate_accounts"]
     change_form_template = "lifecycle/admin/user_change_form.html"
     change_list_template = "lifecycle/admin/user_change_list.html"
+
+    def has_delete_permission(self, request, obj=None):
+        # Deletion follows the lifecycle (notice, 15 days, tombstone, every table
+        # erased), never the admin's delete button.
+        return False
 
     @admin.display(description=_("motif"))
     def lifecycle_reason(self, obj):

@@ -138,3 +138,13 @@ def test_dashboard_needs_back_office_access(client):
     client.force_login(UserFactory())
     response = client.get(reverse("admin:lifecycle_dashboard"))
     assert response.status_code == 302
+
+
+def test_nobody_deletes_an_account_with_the_admins_delete_button(client, agent):
+    user = UserFactory()
+    response = client.post(
+        reverse(CHANGELIST), {"action": "delete_selected", "_selected_action": [user.pk]}
+    )
+    assert User.objects.filter(pk=user.pk).exists()
+    assert client.get(reverse("admin:accounts_user_delete", args=[user.pk])).status_code == 403
+    assert response.status_code in (200, 302)
