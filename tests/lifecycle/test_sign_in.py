@@ -205,3 +205,25 @@ def test_inactivity_deactivated_account_with_mfa_is_reactivated_only_after_the_s
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.state == AccountState.ACTIVE
+
+
+def test_inactivity_deactivated_account_resets_its_password_then_signs_in_and_is_back(
+    client, user
+):
+    import re
+
+    services.account_deactivate(
+        user=user, actor=None, now=paris(2026, 1, 10), reason=DeactivationReason.INACTIVITY
+    )
+    client.post(reverse("account_reset_password"), {"email": user.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[0].body)
+    response = client.get(link.group(1), follow=True)
+    new_password = "un tout nouveau mot de passe 2026"
+    response = client.post(
+        response.redirect_chain[-1][0] if response.redirect_chain else link.group(1),
+        {"password1": new_password, "password2": new_password},
+    )
+    assert response.status_code == 302
+    sign_in(client, user, password=new_password)
+    user.refresh_from_db()
+    assert user.state == AccountState.ACTIVE
