@@ -57,6 +57,7 @@ class Model:
         self.failed = False
         self.pending = False
         self.mails = 0
+        self.steps = 0  # warnings and deactivations taken (each journaled once)
         self.deleted_at = None
 
     def deadline(self):
@@ -65,6 +66,7 @@ class Model:
         return calendar.notice_deadline(self.accepted)
 
     def notify(self, now, mode):
+        self.steps += 1
         self.step_at, self.accepted, self.failed, self.pending = now, None, False, False
         self.deliver(now, mode)
 
@@ -266,6 +268,17 @@ class LifecycleMachine(RuleBasedStateMachine):
     @invariant()
     def one_mail_per_accepted_step_and_none_lost(self):
         assert len(mail.outbox) == self.model.mails
+
+    @invariant()
+    def each_step_journaled_once(self):
+        from lifecycle.models import JournalEntry
+
+        if self.model.state == "deleted":
+            return
+        taken = JournalEntry.objects.filter(
+            user_id=self.user.pk, action__in=["warned", "deactivated"]
+        ).count()
+        assert taken == self.model.steps
 
     @invariant()
     def staff_are_never_touched(self):
