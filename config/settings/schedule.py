@@ -6,4 +6,12 @@ stays in the table (disable it there). ``options.expires`` is dropped by the
 DatabaseScheduler; use ``expire_seconds``.
 """
 
-CELERY_BEAT_SCHEDULE: dict = {}
+from celery.schedules import crontab
+
+CELERY_BEAT_SCHEDULE: dict = {
+    # --- sso ---
+    "platforms-oidc-cleartokens": {
+        "task": "platforms.tasks.oidc_cleartokens",
+        "schedule": crontab(minute=17),
+    },
+}
