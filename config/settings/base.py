@@ -269,7 +269,7 @@ IDP_OIDC_ADAPTER = "platforms.oidc.PlatformOIDCAdapter"
 # tokens sent by the worker carry the same ``iss`` as the ID tokens.
 IDP_OIDC_ISSUER = env.str("IDP_OIDC_ISSUER", default=SITE_URL).rstrip("/")
 # Opaque access tokens: a deactivation takes effect at the next userinfo call.
-IDP_OIDC_ACCESS_TOKEN_FORMAT = "opaque"
+IDP_OIDC_ACCESS_TOKEN_FORMAT = "opaque"  # noqa: S105 — a format name, not a secret
 IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = env.int("IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN", default=15 * 60)
 IDP_OIDC_ID_TOKEN_EXPIRES_IN = env.int("IDP_OIDC_ID_TOKEN_EXPIRES_IN", default=5 * 60)
 IDP_OIDC_AUTHORIZATION_CODE_EXPIRES_IN = 60
