@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from . import app_settings, hooks, selectors
+from . import app_settings, hooks
+from . import sso_selectors as selectors
 from .models import Platform
 
 
@@ -75,7 +76,7 @@ def activity_report(*, platform: Platform, items: list, now: datetime) -> list[I
         sub_text = sub_value if isinstance(sub_value, str) else None
         if not isinstance(item, dict) or set(item) - {"sub", "at"}:
             results[index] = ItemResult(
-                index, 400, "malformed", _("Attendu : un objet {\"sub\", \"at\"}."), sub_text
+                index, 400, "malformed", _('Attendu : un objet {"sub", "at"}.'), sub_text
             )
             continue
         user_id = _parse_sub(sub_value)

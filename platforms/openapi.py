@@ -33,7 +33,7 @@ def document(request) -> dict:
                     "operationId": "reportActivity",
                     "summary": "Signaler l'activité d'utilisateurs sur la plateforme",
                     "description": (
-                        f"Lot d'au plus {limit} éléments `{{\"sub\", \"at\"}}`. Chaque élément "
+                        f'Lot d\'au plus {limit} éléments `{{"sub", "at"}}`. Chaque élément '
                         "reçoit son propre résultat : 200 `recorded`, 400 `malformed`, 404 "
                         "`unknown_sub` (compte inconnu ou sans rôle sur la plateforme), 409 "
                         "`inactive_account`, 422 `future_instant`. Les éléments valides sont "

@@ -16,6 +16,7 @@ from functools import partial
 from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.models import Token
 from django.db import transaction
+from django.db.models import Q
 
 from .models import Platform, PlatformLogin
 
@@ -28,15 +29,10 @@ def revoke_all(*, user) -> int:
     rows. Returns how many tokens were deleted.
     """
     platforms = list(
-        Platform.objects.filter(
-            oidc_client__isnull=False,
-            pk__in=PlatformLogin.objects.filter(user=user).values("platform"),
-        )
-        .union(
-            Platform.objects.filter(
-                oidc_client__isnull=False,
-                oidc_client__in=Token.objects.filter(user=user).values("client"),
-            )
+        Platform.objects.filter(oidc_client__isnull=False)
+        .filter(
+            Q(pk__in=PlatformLogin.objects.filter(user=user).values("platform"))
+            | Q(oidc_client__in=Token.objects.filter(user=user).values("client"))
         )
         .values_list("pk", "backchannel_logout_uri")
     )

@@ -34,7 +34,12 @@ def send_backchannel_logout(self, *, platform_id: int, sub: str, jti: str) -> st
     token = logout_token_encode(
         client_id=platform.oidc_client_id, sub=sub, jti=jti, now=timezone.now()
     )
-    log_extra = {"platform": platform.code, "sub": sub, "jti": jti, "attempt": self.request.retries}
+    log_extra = {
+        "platform": platform.code,
+        "sub": sub,
+        "jti": jti,
+        "attempt": self.request.retries,
+    }
     try:
         response = requests.post(
             platform.backchannel_logout_uri,

@@ -28,7 +28,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import activity as activity_services
-from . import app_settings, openapi, selectors, services
+from . import app_settings, openapi
+from . import sso_selectors as selectors
+from . import sso_services as services
 
 
 def _authorize_params(request) -> dict:
@@ -63,9 +65,7 @@ def _refuse(request, platform, *, reason: str, params: dict) -> HttpResponse:
     context = {
         "platform": platform,
         "reason": reason,
-        "granters": selectors.access_granters(user=request.user)
-        if reason == "no_access"
-        else [],
+        "granters": selectors.access_granters(user=request.user) if reason == "no_access" else [],
     }
     return render(request, "platforms/authorize_refused.html", context, status=403)
 
@@ -138,9 +138,7 @@ def token(request):
                 .select_related("user", "client")
                 .first()
             )
-            platform = (
-                selectors.platform_for_client(client=issued.client) if issued else None
-            )
+            platform = selectors.platform_for_client(client=issued.client) if issued else None
             if issued and issued.user and platform:
                 services.platform_refresh_record(
                     user=issued.user, platform=platform, now=timezone.now()
@@ -198,9 +196,7 @@ def activity(request):
         return _api_error(
             413, "too_many_items", _("Au plus %(limit)s éléments par requête.") % {"limit": limit}
         )
-    results = activity_services.activity_report(
-        platform=platform, items=items, now=timezone.now()
-    )
+    results = activity_services.activity_report(platform=platform, items=items, now=timezone.now())
     recorded = sum(1 for result in results if result.status == 200)
     return JsonResponse(
         {

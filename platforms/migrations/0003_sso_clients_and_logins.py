@@ -6,37 +6,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('allauth_idp_oidc', '0003_client_allow_uri_wildcards'),
-        ('platforms', '0002_seed_platforms_and_roles'),
+        ("allauth_idp_oidc", "0003_client_allow_uri_wildcards"),
+        ("platforms", "0002_seed_platforms_and_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='platform',
-            name='backchannel_logout_uri',
-            field=models.URLField(blank=True, help_text='Adresse à laquelle le centre de comptes envoie un jeton de déconnexion (OpenID Connect Back-Channel Logout 1.0).', verbose_name='URI de déconnexion back-channel'),
+            model_name="platform",
+            name="backchannel_logout_uri",
+            field=models.URLField(
+                blank=True,
+                help_text="Adresse à laquelle le centre de comptes envoie un jeton de déconnexion (OpenID Connect Back-Channel Logout 1.0).",
+                verbose_name="URI de déconnexion back-channel",
+            ),
         ),
         migrations.AddField(
-            model_name='platform',
-            name='oidc_client',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='platform', to='allauth_idp_oidc.client', verbose_name='client OpenID Connect'),
+            model_name="platform",
+            name="oidc_client",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="platform",
+                to="allauth_idp_oidc.client",
+                verbose_name="client OpenID Connect",
+            ),
         ),
         migrations.CreateModel(
-            name='PlatformLogin',
+            name="PlatformLogin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_at', models.DateTimeField(verbose_name='première connexion')),
-                ('last_at', models.DateTimeField(verbose_name='dernière connexion')),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='logins', to='platforms.platform')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='platform_logins', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_at", models.DateTimeField(verbose_name="première connexion")),
+                ("last_at", models.DateTimeField(verbose_name="dernière connexion")),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="logins",
+                        to="platforms.platform",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="platform_logins",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'connexion à une plateforme',
-                'verbose_name_plural': 'connexions aux plateformes',
-                'constraints': [models.UniqueConstraint(fields=('user', 'platform'), name='platforms_login_unique')],
+                "verbose_name": "connexion à une plateforme",
+                "verbose_name_plural": "connexions aux plateformes",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "platform"), name="platforms_login_unique"
+                    )
+                ],
             },
         ),
     ]

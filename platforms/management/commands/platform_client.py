@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from platforms import services
+from platforms import sso_services as services
 from platforms.models import Platform
 
 

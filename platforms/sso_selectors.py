@@ -76,6 +76,12 @@ def access_granters(*, user: User) -> list[Membership]:
 
 def users_for_activity(*, user_ids: list[int], platform: Platform):
     """``(pk, is_active, has_access)`` of the given users, in one query."""
-    return User.objects.filter(pk__in=user_ids).annotate(
-        has_access=Exists(Access.objects.filter(membership__user=OuterRef("pk"), platform=platform))
-    ).values_list("pk", "is_active", "has_access")
+    return (
+        User.objects.filter(pk__in=user_ids)
+        .annotate(
+            has_access=Exists(
+                Access.objects.filter(membership__user=OuterRef("pk"), platform=platform)
+            )
+        )
+        .values_list("pk", "is_active", "has_access")
+    )

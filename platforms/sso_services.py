@@ -56,6 +56,8 @@ def platform_client_register(
     post_logout_redirect_uris: list[str] | None = None,
     backchannel_logout_uri: str | None = None,
     rotate_secret: bool = False,
+    client_id: str | None = None,
+    secret: str | None = None,
     now,
 ) -> ClientRegistration:
     """Create (or update) the OIDC client of ``platform``.
@@ -65,6 +67,8 @@ def platform_client_register(
     it to the platform. When the platform already has a client, its URIs are
     updated and a new secret is issued only with ``rotate_secret``. Raises
     ``ValidationError`` (French message) for a non-centralised platform or a bad URI.
+    ``client_id`` and ``secret`` may be imposed at creation (demo data, a
+    platform moving from another provider); otherwise they are generated.
     """
     if not platform.is_centralised:
         raise ValidationError(
@@ -81,9 +85,11 @@ def platform_client_register(
     platform = Platform.objects.select_for_update().get(pk=platform.pk)
     client = platform.oidc_client
     created = client is None
-    secret: str | None = None
+    issued: str | None = None
     if created:
         client = Client(name=platform.name[:100], owner=None, created_at=now)
+        if client_id:
+            client.id = client_id
     client.type = Client.Type.CONFIDENTIAL
     client.skip_consent = True
     client.set_scopes(PLATFORM_SCOPES)
@@ -100,8 +106,8 @@ def platform_client_register(
     if post_logout_redirect_uris is not None or created:
         client.set_post_logout_redirect_uris(post_logout)
     if created or rotate_secret:
-        secret = get_adapter().generate_client_secret()
-        client.set_secret(secret)
+        issued = secret or get_adapter().generate_client_secret()
+        client.set_secret(issued)
     client.full_clean(exclude=["id", "secret"])
     client.save()
     update_fields = []
@@ -117,9 +123,9 @@ def platform_client_register(
         "oidc client %s for platform %s",
         "created" if created else "updated",
         platform.code,
-        extra={"platform": platform.code, "client_id": client.id, "secret_issued": bool(secret)},
+        extra={"platform": platform.code, "client_id": client.id, "secret_issued": bool(issued)},
     )
-    return ClientRegistration(client=client, secret=secret, created=created)
+    return ClientRegistration(client=client, secret=issued, created=created)
 
 
 @transaction.atomic
