@@ -169,6 +169,8 @@ def test_code_flow_with_pkce_end_to_end(provider):
         timeout=5,
     )
     assert rejected.status_code == 401
+    browser.close()
+    rp.close()
 
 
 def test_user_without_access_is_refused(provider):
@@ -177,7 +179,9 @@ def test_user_without_access_is_refused(provider):
     user = verified_user()
     grant(user=user, platform=Platform.objects.get(code="mcontributions"), role_code="adherent")
 
-    refusal, _nonce = sign_in(provider, relying_party(client, secret), browser_for(user))
+    browser = browser_for(user)
+    refusal, _nonce = sign_in(provider, relying_party(client, secret), browser)
+    browser.close()
 
     assert refusal.status_code == 403
     assert "Vous n'avez pas accès à M-Gestion Entreprise" in refusal.text
