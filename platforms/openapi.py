@@ -79,7 +79,11 @@ def document(request) -> dict:
                             "content": {"application/json": {"schema": error}},
                         },
                         "413": {
-                            "description": f"Plus de {limit} éléments, ou corps trop gros.",
+                            "description": "Corps de requête trop volumineux.",
+                            "content": {"application/json": {"schema": error}},
+                        },
+                        "422": {
+                            "description": f"Plus de {limit} éléments.",
                             "content": {"application/json": {"schema": error}},
                         },
                     },

@@ -194,7 +194,7 @@ def activity(request):
     limit = app_settings.activity_max_items()
     if len(items) > limit:
         return _api_error(
-            413, "too_many_items", _("Au plus %(limit)s éléments par requête.") % {"limit": limit}
+            422, "too_many_items", _("Au plus %(limit)s éléments par requête.") % {"limit": limit}
         )
     results = activity_services.activity_report(platform=platform, items=items, now=timezone.now())
     recorded = sum(1 for result in results if result.status == 200)

@@ -130,7 +130,7 @@ def test_body_must_be_a_json_array(client, bearer):
 def test_more_than_ten_thousand_items_are_refused(client, bearer):
     body = [{"sub": "1", "at": "2026-01-02T10:00:00Z"}] * 10_001
 
-    assert post(client, body, bearer).status_code == 413
+    assert post(client, body, bearer).status_code == 422
 
 
 def test_a_token_is_required(client):
