@@ -91,7 +91,7 @@ def test_backoffice_action_registers_and_shows_the_secret(rf, platform):
     )
 
     platform.refresh_from_db()
-    message = str(list(request._messages)[0])
+    message = str(next(iter(request._messages)))
     secret = message.split("secret ")[1].split(" ")[0]
     assert platform.oidc_client.check_secret(secret)
     assert platform.oidc_client.get_redirect_uris() == [
