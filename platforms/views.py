@@ -117,15 +117,45 @@ def authorize(request):
     return response
 
 
+def _refresh_token_row(value: str) -> Token | None:
+    if not value:
+        return None
+    return (
+        Token.objects.valid()
+        .filter(type=Token.Type.REFRESH_TOKEN, hash=get_adapter().hash_token(value))
+        .select_related("user", "client")
+        .first()
+    )
+
+
 @csrf_exempt  # token endpoint: client authentication, not cookies
 def token(request):
-    """allauth's token endpoint; a successful refresh counts as activity."""
+    """allauth's token endpoint, with the platforms' rules on refresh.
+
+    A refresh for an account that no longer holds any role on the platform is
+    refused (``invalid_grant``) and that platform's tokens of the account are
+    dropped; a successful refresh counts as activity.
+    """
+    is_refresh = request.method == "POST" and request.POST.get("grant_type") == "refresh_token"
+    if is_refresh:
+        current = _refresh_token_row(request.POST.get("refresh_token", ""))
+        platform = selectors.platform_for_client(client=current.client) if current else None
+        if (
+            current is not None
+            and current.user is not None
+            and platform is not None
+            and not selectors.user_has_access(user=current.user, platform=platform)
+        ):
+            Token.objects.filter(user=current.user, client=current.client).delete()
+            return JsonResponse(
+                {
+                    "error": "invalid_grant",
+                    "error_description": _("Le compte n'a plus de rôle sur cette plateforme."),
+                },
+                status=400,
+            )
     response = oidc_views.token(request)
-    if (
-        request.method == "POST"
-        and request.POST.get("grant_type") == "refresh_token"
-        and response.status_code == 200
-    ):
+    if is_refresh and response.status_code == 200:
         try:
             access_token = json.loads(response.content).get("access_token")
         except (ValueError, AttributeError):

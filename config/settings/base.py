@@ -280,8 +280,19 @@ IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN = env.int(
 # Platforms are first-party applications: no consent screen, no dynamic registration.
 IDP_OIDC_DCR_ENABLED = False
 IDP_OIDC_RP_INITIATED_LOGOUT_ASKS_FOR_OP_LOGOUT = False
-# Key rotation: IDP_OIDC_PRIVATE_KEYS = [{"pem": ..., "not_before": ..., "expires_at": ...}]
-# (see docs/sso.md); IDP_OIDC_PRIVATE_KEY above stays the simple case.
+# Key rotation (docs/sso.md): IDP_OIDC_PRIVATE_KEYS_FILE names a JSON list of
+# {"pem_file" or "pem", "issued_at", "not_before", "expires_at"}; the most recently
+# issued active key signs, every unexpired key is published in the JWKS.
+# IDP_OIDC_PRIVATE_KEY above stays the simple case (treated as the oldest key).
+IDP_OIDC_PRIVATE_KEYS: list[dict] = []
+_keys_file = env.str("IDP_OIDC_PRIVATE_KEYS_FILE", default="")
+if _keys_file:
+    import json as _json
+
+    for _entry in _json.loads(Path(_keys_file).read_text()):
+        if "pem_file" in _entry:
+            _entry["pem"] = Path(_entry.pop("pem_file")).read_text()
+        IDP_OIDC_PRIVATE_KEYS.append(_entry)
 # Back-channel logout delivery (Celery task with retries).
 PLATFORMS_BACKCHANNEL_LOGOUT_TIMEOUT = 5
 PLATFORMS_BACKCHANNEL_LOGOUT_MAX_RETRIES = 6

@@ -178,3 +178,63 @@ def test_anonymous_user_is_sent_to_sign_in(client, oidc_client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def _exchange(client, oidc_client, secret, code):
+    import base64
+
+    basic = base64.b64encode(f"{oidc_client.id}:{secret}".encode()).decode()
+    return client.post(
+        "/identity/o/api/token",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": VERIFIER,
+        },
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+
+
+def test_code_of_an_account_deactivated_before_the_exchange_is_refused(
+    client, platform, client_and_secret
+):
+    oidc_client, secret = client_and_secret
+    user = verified_user()
+    grant(user=user, platform=platform, role_code="gestionnaire")
+    client.force_login(user)
+    code = query_of(client.get(authorize_url(oidc_client.id)))["code"]
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+    response = _exchange(client, oidc_client, secret, code)
+
+    assert response.status_code == 400
+    assert "access_token" not in response.json()
+
+
+def test_refresh_is_refused_once_the_last_role_on_the_platform_is_removed(
+    client, platform, client_and_secret
+):
+    import base64
+
+    from allauth.idp.oidc.models import Token
+
+    oidc_client, secret = client_and_secret
+    user = verified_user()
+    access = grant(user=user, platform=platform, role_code="gestionnaire")
+    client.force_login(user)
+    code = query_of(client.get(authorize_url(oidc_client.id)))["code"]
+    tokens = _exchange(client, oidc_client, secret, code).json()
+    access.delete()
+    basic = base64.b64encode(f"{oidc_client.id}:{secret}".encode()).decode()
+
+    response = client.post(
+        "/identity/o/api/token",
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert not Token.objects.filter(user=user).exists()

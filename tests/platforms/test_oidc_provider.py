@@ -98,3 +98,25 @@ def test_rp_initiated_logout_ends_the_platforms_tokens_and_the_session(
     assert response.status_code == 302
     assert not Token.objects.filter(user=user).exists()
     assert "_auth_user_id" not in client.session
+
+
+def test_key_rotation_publishes_both_keys_and_signs_with_the_newest(client, settings):
+    from allauth.core.internal import jwkkit
+
+    from config.keys import generate_private_key_pem
+    from platforms.logout import logout_token_encode
+
+    new_pem = generate_private_key_pem()
+    settings.IDP_OIDC_PRIVATE_KEYS = [
+        {"pem": new_pem, "issued_at": (timezone.now() - timedelta(minutes=1)).isoformat()}
+    ]
+
+    kids = {key["kid"] for key in client.get("/.well-known/jwks.json").json()["keys"]}
+    token = logout_token_encode(client_id="c", sub="1", jti="j", now=timezone.now())
+
+    new_kid = jwkkit.load_jwk_from_pem(new_pem)[0]["kid"]
+    old_kid = jwkkit.load_jwk_from_pem(settings.IDP_OIDC_PRIVATE_KEY)[0]["kid"]
+    assert kids == {new_kid, old_kid}
+    import jwt
+
+    assert jwt.get_unverified_header(token)["kid"] == new_kid
