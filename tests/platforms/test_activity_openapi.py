@@ -2,7 +2,9 @@
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client as DjangoClient
 from hypothesis import HealthCheck, settings
 
@@ -15,6 +17,19 @@ from .test_activity_api import client_credentials_token
 # and called through Django's WSGI handler, in the test's database transaction.
 schema = schemathesis.openapi.from_dict(document(None))
 schema.app = get_wsgi_application()
+
+
+@pytest.fixture
+def bearer_for_wsgi(platform_bearer):
+    """Calling the WSGI handler directly fires ``request_started`` and
+    ``request_finished``, whose ``close_old_connections`` would close the test's
+    connection inside its transaction (Django's test client does the same, and
+    reconnects them after each of its own requests: hence after ``platform_bearer``)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield platform_bearer
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -34,8 +49,8 @@ def platform_bearer(db):
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_activity_api_conforms_to_its_openapi_document(case, platform_bearer):
-    case.call_and_validate(headers={"Authorization": f"Bearer {platform_bearer}"})
+def test_activity_api_conforms_to_its_openapi_document(case, bearer_for_wsgi):
+    case.call_and_validate(headers={"Authorization": f"Bearer {bearer_for_wsgi}"})
 
 
 def test_openapi_document_is_served(client):

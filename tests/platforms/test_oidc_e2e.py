@@ -68,7 +68,7 @@ def sign_in(provider, rp: OAuth2Session, browser: requests.Session):
 
 
 def relying_party(client, secret) -> OAuth2Session:
-    return OAuth2Session(
+    session = OAuth2Session(
         client.id,
         secret,
         scope=SCOPE,
@@ -76,6 +76,7 @@ def relying_party(client, secret) -> OAuth2Session:
         code_challenge_method="S256",
         token_endpoint_auth_method="client_secret_basic",
     )
+    return session
 
 
 def test_code_flow_with_pkce_end_to_end(provider):
@@ -154,7 +155,9 @@ def test_code_flow_with_pkce_end_to_end(provider):
 
     # A second SSO sign-in (no password: the session is reused) moves it again.
     type(user).objects.filter(pk=user.pk).update(last_activity_at=LONG_AGO)
-    second_token, _nonce = sign_in(provider, relying_party(client, secret), browser)
+    second_rp = relying_party(client, secret)
+    second_token, _nonce = sign_in(provider, second_rp, browser)
+    second_rp.close()
     assert "id_token" in second_token
     user.refresh_from_db()
     assert user.last_activity_at > LONG_AGO
@@ -180,8 +183,10 @@ def test_user_without_access_is_refused(provider):
     grant(user=user, platform=Platform.objects.get(code="mcontributions"), role_code="adherent")
 
     browser = browser_for(user)
-    refusal, _nonce = sign_in(provider, relying_party(client, secret), browser)
+    rp = relying_party(client, secret)
+    refusal, _nonce = sign_in(provider, rp, browser)
     browser.close()
+    rp.close()
 
     assert refusal.status_code == 403
     assert "Vous n'avez pas accès à M-Gestion Entreprise" in refusal.text
