@@ -10,6 +10,9 @@ callables are named by settings and imported at call time:
   ``items`` maps user ids to the latest reported instant; must run a number of
   queries that does not grow with ``len(items)``. Defaults to the set-based
   ``platforms.activity.activity_record_bulk``.
+- ``PLATFORMS_AUTHORIZE_GATES``: callables ``f(*, request, user, platform)``
+  returning an ``HttpResponse`` to stop an SSO sign-in before a code is issued
+  (the CGU re-acceptance gate), or None to let it go on.
 """
 
 from datetime import datetime
@@ -35,3 +38,8 @@ def activity_record_bulk(*, items: dict[int, datetime], platform) -> None:
     recorder = _hook("PLATFORMS_ACTIVITY_BULK_RECORDER")
     if recorder is not None and items:
         recorder(items=items, platform=platform)
+
+
+def authorize_gates() -> list:
+    """The configured gates run by the authorize endpoint, in order."""
+    return [import_string(path) for path in getattr(settings, "PLATFORMS_AUTHORIZE_GATES", [])]

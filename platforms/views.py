@@ -28,7 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import activity as activity_services
-from . import app_settings, openapi
+from . import app_settings, hooks, openapi
 from . import sso_selectors as selectors
 from . import sso_services as services
 
@@ -111,6 +111,12 @@ def authorize(request):
         return _refuse(request, platform, reason="inactive", params=params)
     if not selectors.user_has_access(user=user, platform=platform):
         return _refuse(request, platform, reason="no_access", params=params)
+    for gate in hooks.authorize_gates():
+        # e.g. the legal app's CGU gate: a response (redirect to accept the
+        # terms) stops the flow before any code is issued.
+        gated = gate(request=request, user=user, platform=platform)
+        if gated is not None:
+            return gated
     response = oidc_views.authorization(request)
     if _issued_code(response):
         services.platform_login_record(user=user, platform=platform, now=timezone.now())

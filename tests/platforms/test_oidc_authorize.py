@@ -238,3 +238,21 @@ def test_refresh_is_refused_once_the_last_role_on_the_platform_is_removed(
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
     assert not Token.objects.filter(user=user).exists()
+
+
+def cgu_gate(*, request, user, platform):
+    from django.http import HttpResponseRedirect
+
+    return HttpResponseRedirect("/cgu/accepter/")
+
+
+def test_a_configured_gate_runs_before_any_code_is_issued(client, platform, oidc_client, settings):
+    settings.PLATFORMS_AUTHORIZE_GATES = ["tests.platforms.test_oidc_authorize.cgu_gate"]
+    user = verified_user(last_activity_at=LONG_AGO)
+    grant(user=user, platform=platform, role_code="gestionnaire")
+    client.force_login(user)
+
+    response = client.get(authorize_url(oidc_client.id))
+
+    assert response["Location"] == "/cgu/accepter/"
+    assert not PlatformLogin.objects.filter(user=user).exists()
