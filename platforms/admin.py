@@ -6,6 +6,8 @@ once, in the confirmation message; redirect URIs are edited afterwards on the
 client (allauth's "Clients" admin).
 """
 
+from allauth.idp.oidc.admin import ClientAdmin
+from allauth.idp.oidc.models import Client
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -14,6 +16,20 @@ from django.utils.translation import gettext_lazy
 
 from . import sso_services as services
 from .models import Platform, Role
+
+admin.site.unregister(Client)
+
+
+@admin.register(Client)
+class PlatformClientAdmin(ClientAdmin):
+    """allauth's client admin with ``owner`` read-only.
+
+    allauth deletes a client together with its owner user: a platform's client
+    must never get one (an account deletion would unplug the platform).
+    """
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "owner")
 
 
 @admin.register(Role)

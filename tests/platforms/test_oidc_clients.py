@@ -110,3 +110,15 @@ def test_demo_data_registers_the_demo_platform_client_idempotently():
     assert platform.oidc_client.check_secret(demo.DEMO_CLIENT_SECRET)
     assert platform.backchannel_logout_uri == "http://127.0.0.1:8001/backchannel-logout/"
     assert Client.objects.count() == 1
+
+
+def test_client_owner_cannot_be_set_in_the_backoffice(rf, oidc_client):
+    from django.contrib import admin
+    from django.contrib.admin.sites import site
+
+    model_admin = site._registry[Client]
+    request = rf.get("/admin/")
+    request.user = verified_user(is_staff=True, is_superuser=True)
+
+    assert isinstance(model_admin, admin.ModelAdmin)
+    assert "owner" in model_admin.get_readonly_fields(request, oidc_client)
