@@ -2,11 +2,142 @@
 
 Other apps extend ``UserAdmin`` by subclassing it and re-registering (lifecycle
 adds its state, actions and journal), so its name is part of the app's API.
+Subclasses should extend, not replace: ``list_filter``, ``readonly_fields`` and
+``inlines`` are plain lists to add to (``[*UserAdmin.list_filter, ...]``), and
+``get_readonly_fields`` / ``get_search_results`` call ``super()``.
+
+Built for a million users: no full ``COUNT(*)`` (``show_full_result_count``),
+related rows fetched with the list (``list_select_related``), foreign keys
+picked by autocomplete, searches that an index serves (see
+``UserAdmin.get_search_results``), filters as ``EXISTS`` subqueries (no join,
+no ``DISTINCT``).
+
+Staff accounts: only holders of ``accounts.change_staffuser`` (group
+"Administrateur OPCO") may change a staff account or anybody's ``is_staff``,
+groups and permissions; only a superuser may grant ``is_superuser``.
 """
 
 from django.contrib import admin
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
-from .models import Invitation, JoinRequest, Membership, Organisation, User
+from platforms.models import Access, Platform, Role
+
+from . import selectors, services
+from .models import Invitation, JoinRequest, Membership, Organisation, StaffUser, User
+
+STAFF_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
+class BoundedCountPaginator(Paginator):
+    """Counts at most ``limit`` rows: ``SELECT COUNT(*) FROM (… LIMIT n)``.
+
+    The admin counts the (filtered) list to paginate it; on an unfiltered
+    million-row table that is a full scan at every page view. Past ``limit``
+    rows the list shows ``limit`` results and pages up to there; a search or
+    a filter narrows it down.
+    """
+
+    limit = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.limit].count()
+
+
+# --- Filters: EXISTS subqueries, so a user with many accesses is listed once ----
+
+
+class OrganisationKindFilter(admin.SimpleListFilter):
+    title = _("type d'organisation")
+    parameter_name = "organisation_kind"
+
+    def lookups(self, request, model_admin):
+        return Organisation.Kind.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            memberships = Membership.objects.filter(
+                user=OuterRef("pk"), organisation__kind=self.value()
+            )
+            return queryset.filter(Exists(memberships))
+        return queryset
+
+
+class _AccessFilter(admin.SimpleListFilter):
+    """Users holding an access matching ``field`` = the chosen code."""
+
+    field = ""
+    model = None
+
+    def lookups(self, request, model_admin):
+        return list(self.model.objects.values_list("code", "name"))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            accesses = Access.objects.filter(
+                membership__user=OuterRef("pk"), **{f"{self.field}__code": self.value()}
+            )
+            return queryset.filter(Exists(accesses))
+        return queryset
+
+
+class PlatformFilter(_AccessFilter):
+    title = _("plateforme")
+    parameter_name = "platform"
+    field = "platform"
+    model = Platform
+
+
+class RoleFilter(_AccessFilter):
+    title = _("rôle")
+    parameter_name = "role"
+    field = "role"
+    model = Role
+
+
+class MembershipPlatformFilter(PlatformFilter):
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(
+                    Access.objects.filter(membership=OuterRef("pk"), platform__code=self.value())
+                )
+            )
+        return queryset
+
+
+class MembershipRoleFilter(RoleFilter):
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(Access.objects.filter(membership=OuterRef("pk"), role__code=self.value()))
+            )
+        return queryset
+
+
+# --- Users ---------------------------------------------------------------------
+
+
+class MembershipInline(admin.TabularInline):
+    """The user's organisations; edited on the membership (permission kept in step there)."""
+
+    model = Membership
+    fk_name = "user"
+    fields = ["organisation", "is_administrator", "is_legal_representative", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation")
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
@@ -18,29 +149,307 @@ class UserAdmin(admin.ModelAdmin):
         "is_active",
         "is_staff",
         "last_activity_at",
+        "date_joined",
     ]
     search_fields = ["email", "last_name", "first_name"]
-    list_filter = ["is_active", "is_staff"]
+    search_help_text = _(
+        "E-mail (ou son début), nom ou prénom (début), SIREN ou SIRET d'une organisation."
+    )
+    list_filter = ["is_active", "is_staff", OrganisationKindFilter, PlatformFilter, RoleFilter]
+    readonly_fields = ["date_joined", "last_login", "last_activity_at"]
+    inlines = [MembershipInline]
     show_full_result_count = False
-    ordering = ["-date_joined"]
+    paginator = BoundedCountPaginator
+    # Newest first by primary key (indexed); date_joined has no index.
+    ordering = ["-pk"]
     exclude = ["password"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Searches an index can serve, whatever the table size.
+
+        - 9 or 14 digits: users of the organisations with that SIREN / SIRET;
+        - contains "@": email starting with the term (emails are lower-cased);
+        - otherwise each word must start the last name, the first name or the email.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        digits = selectors.search_identifier(term)
+        if digits:
+            memberships = Membership.objects.filter(user=OuterRef("pk")).filter(
+                selectors.organisation_identifier_q(digits, "organisation__")
+            )
+            return queryset.filter(Exists(memberships)), False
+        if "@" in term:
+            return queryset.filter(email__startswith=term.lower()), False
+        condition = Q()
+        for word in term.split():
+            condition &= (
+                Q(last_name__istartswith=word)
+                | Q(first_name__istartswith=word)
+                | Q(email__startswith=word.lower())
+            )
+        return queryset.filter(condition), False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("accounts.change_staffuser"):
+            fields += [f for f in STAFF_FIELDS if f not in fields]
+        elif not request.user.is_superuser and "is_superuser" not in fields:
+            fields.append("is_superuser")
+        return fields
+
+    def _is_staff_account(self, obj) -> bool:
+        return obj is not None and (obj.is_staff or obj.is_superuser)
+
+    def has_change_permission(self, request, obj=None):
+        if self._is_staff_account(obj) and not request.user.has_perm("accounts.change_staffuser"):
+            return False
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._is_staff_account(obj) and not request.user.has_perm("accounts.delete_staffuser"):
+            return False
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(StaffUser)
+class StaffUserAdmin(UserAdmin):
+    """OPCO staff accounts. A new one has no password: it is set through "mot de passe oublié"."""
+
+    list_display = ["email", "last_name", "first_name", "is_active", "is_superuser", "last_login"]
+    list_filter = ["is_active", "is_superuser", "groups"]
+    inlines = []
+    filter_horizontal = ["groups"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(is_staff=True)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["email", "first_name", "last_name", "phone", "groups"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return super().get_readonly_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.email = obj.email.strip().lower()
+            obj.is_staff = True
+            obj.set_unusable_password()
+        super().save_model(request, obj, form, change)
+
+
+# --- Organisations and memberships ------------------------------------------------
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["legal_name", "siret", "siren", "kind"]
-    search_fields = ["legal_name", "siren", "siret"]
+    list_display = ["legal_name", "siret", "siren", "kind", "created_at"]
+    search_fields = ["legal_name", "=siren", "=siret"]
+    search_help_text = _("Raison sociale (début), SIREN ou SIRET.")
     list_filter = ["kind"]
     show_full_result_count = False
+    paginator = BoundedCountPaginator
+    ordering = ["legal_name"]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        digits = selectors.search_identifier(term)
+        if digits:
+            return queryset.filter(selectors.organisation_identifier_q(digits)), False
+        return queryset.filter(legal_name__istartswith=term), False
+
+
+class AccessInline(admin.TabularInline):
+    """Accesses of a membership; grants and revocations go through platforms.services."""
+
+    model = Access
+    fields = ["platform", "role", "granted_by", "granted_at"]
+    readonly_fields = ["granted_by", "granted_at"]
+    autocomplete_fields = ["platform", "role"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("platform", "role", "granted_by")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        from platforms.services import access_check
+
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class CheckedForm(formset.form):
+            def clean(self):
+                cleaned = super().clean()
+                platform, role = cleaned.get("platform"), cleaned.get("role")
+                if platform and role and not cleaned.get("DELETE"):
+                    access_check(platform=platform, role=role)
+                return cleaned
+
+        formset.form = CheckedForm
+        return formset
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "organisation", "is_administrator", "is_legal_representative"]
+    list_display = [
+        "user",
+        "organisation",
+        "is_administrator",
+        "is_legal_representative",
+        "created_at",
+    ]
     list_select_related = ["user", "organisation"]
+    list_filter = [
+        "is_administrator",
+        "organisation__kind",
+        MembershipPlatformFilter,
+        MembershipRoleFilter,
+    ]
+    search_fields = ["user__email", "=organisation__siren", "=organisation__siret"]
+    search_help_text = _("E-mail du membre (début), SIREN ou SIRET de l'organisation.")
     autocomplete_fields = ["user", "organisation", "invited_by"]
+    inlines = [AccessInline]
     show_full_result_count = False
+    paginator = BoundedCountPaginator
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        digits = selectors.search_identifier(term)
+        if digits:
+            return queryset.filter(
+                selectors.organisation_identifier_q(digits, "organisation__")
+            ), False
+        return queryset.filter(user__email__startswith=term.lower()), False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.membership_permission_sync(membership=obj)
+
+    def delete_model(self, request, obj):
+        services.membership_remove(
+            membership=obj, actor=request.user, now=timezone.now(), force=True
+        )
+
+    def delete_queryset(self, request, queryset):
+        now = timezone.now()
+        for membership in queryset:
+            services.membership_remove(
+                membership=membership, actor=request.user, now=now, force=True
+            )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Access:
+            return super().save_formset(request, form, formset, change)
+        from platforms import services as platform_services
+
+        now = timezone.now()
+        instances = formset.save(commit=False)
+        for access in formset.deleted_objects:
+            platform_services.access_revoke(access=access, revoked_by=request.user, now=now)
+        for access in instances:
+            if access.pk is None:
+                platform_services.access_grant(
+                    membership=form.instance,
+                    platform=access.platform,
+                    role=access.role,
+                    granted_by=request.user,
+                    now=now,
+                )
+            else:
+                platform_services.access_revoke(access=access, revoked_by=request.user, now=now)
+                platform_services.access_grant(
+                    membership=form.instance,
+                    platform=access.platform,
+                    role=access.role,
+                    granted_by=request.user,
+                    now=now,
+                )
+        return None
 
 
-admin.site.register(Invitation)
-admin.site.register(JoinRequest)
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent by organisation administrators; OPCO may extend or end one."""
+
+    list_display = [
+        "email",
+        "organisation",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+    ]
+    list_select_related = ["organisation", "invited_by"]
+    list_filter = ["organisation__kind", "is_administrator"]
+    search_fields = ["email", "=organisation__siren", "=organisation__siret"]
+    readonly_fields = [
+        "organisation",
+        "email",
+        "invited_by",
+        "token",
+        "created_at",
+        "accepted_at",
+        "accepted_by",
+    ]
+    show_full_result_count = False
+    paginator = BoundedCountPaginator
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    """Join requests are decided through the services (approval creates the membership)."""
+
+    list_display = ["user", "organisation", "status", "created_at", "decided_at", "decided_by"]
+    list_select_related = ["user", "organisation", "decided_by"]
+    list_filter = ["status", "organisation__kind"]
+    search_fields = ["user__email", "=organisation__siren", "=organisation__siret"]
+    readonly_fields = [
+        "user",
+        "organisation",
+        "is_legal_representative",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    ]
+    actions = ["approve", "refuse"]
+    show_full_result_count = False
+    paginator = BoundedCountPaginator
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Accepter les demandes sélectionnées"), permissions=["change"])
+    def approve(self, request, queryset):
+        now = timezone.now()
+        done = sum(
+            services.join_request_approve(join_request=jr, actor=request.user, now=now) is not None
+            for jr in queryset.select_related("user", "organisation")
+        )
+        self.message_user(request, _("%(n)d demande(s) acceptée(s).") % {"n": done})
+
+    @admin.action(description=_("Refuser les demandes sélectionnées"), permissions=["change"])
+    def refuse(self, request, queryset):
+        now = timezone.now()
+        done = sum(
+            services.join_request_refuse(join_request=jr, actor=request.user, now=now)
+            for jr in queryset.select_related("user", "organisation")
+        )
+        self.message_user(request, _("%(n)d demande(s) refusée(s).") % {"n": done})

@@ -74,3 +74,50 @@ class SignupForm(forms.Form):
 
     def signup(self, request, user) -> None:
         """allauth hook; the real work happens in the adapter's ``save_user``."""
+
+
+# --- Organisation administration ("Mon organisation") --------------------------
+
+
+class InvitationForm(forms.Form):
+    """An administrator invites a colleague by email."""
+
+    email = forms.EmailField(label=_("Adresse e-mail de la personne à inviter"))
+    is_administrator = forms.BooleanField(
+        label=_("Elle sera aussi administratrice de l'organisation"), required=False
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class AccessGrantForm(forms.Form):
+    """Pick one (platform, role) pair; the choices shown are those the platforms offer.
+
+    The field is free text on purpose: a pair the platform does not offer is
+    refused by ``platforms.services.access_grant`` with a message naming the
+    platform and the role, not with a generic "invalid choice".
+    """
+
+    offer = forms.CharField(label=_("Plateforme et rôle"), widget=forms.Select)
+
+    def __init__(self, *args, offers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offer"].widget.choices = [
+            ("", _("Choisissez une plateforme et un rôle")),
+            *[
+                (platform.name, [(f"{platform.code}:{role.code}", role.name) for role in roles])
+                for platform, roles in offers
+                if roles
+            ],
+        ]
+
+    def clean_offer(self):
+        from platforms.models import Platform, Role
+
+        platform_code, _sep, role_code = self.cleaned_data["offer"].partition(":")
+        platform = Platform.objects.filter(code=platform_code).first()
+        role = Role.objects.filter(code=role_code).first()
+        if platform is None or role is None:
+            raise ValidationError(_("Choisissez une plateforme et un rôle."), code="invalid")
+        return platform, role

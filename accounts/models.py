@@ -215,6 +215,9 @@ class Invitation(models.Model):
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
+        # Pending invitations are looked up by address on every home page view
+        # (addresses are stored lower-cased by ``services.invitation_create``).
+        indexes = [models.Index(fields=["email"], name="accounts_invitation_email_idx")]
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation}"
@@ -262,3 +265,18 @@ class JoinRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.organisation} ({self.get_status_display()})"
+
+
+class StaffUser(User):
+    """OPCO staff accounts (``is_staff``), listed apart in the back-office.
+
+    A proxy (same table as ``User``): its model permissions
+    (``accounts.add/change/delete/view_staffuser``) are what lets a member of
+    "Administrateur OPCO" create staff accounts and change their groups, and
+    what an "Agent OPCO" lacks.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("agent OPCO")
+        verbose_name_plural = _("agents OPCO")

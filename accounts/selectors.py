@@ -1,10 +1,33 @@
-"""Read queries of the accounts app."""
+"""Read queries of the accounts app.
 
-from django.db.models import Prefetch, QuerySet
+Every list here is fetched in a fixed number of queries, whatever its length
+(tests pin the counts).
+"""
 
-from platforms.models import Access
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 
-from .models import Membership, User
+from platforms.models import Access, Platform
+
+from .models import (
+    Invitation,
+    JoinRequest,
+    Membership,
+    Organisation,
+    OrganisationUserObjectPermission,
+    User,
+)
+
+MANAGE_CODENAME = "manage_organisation"
+
+
+def _accesses_prefetch() -> Prefetch:
+    return Prefetch(
+        "accesses",
+        queryset=Access.objects.select_related("platform", "role").order_by(
+            "platform__position", "role__name"
+        ),
+    )
 
 
 def user_memberships(*, user: User) -> QuerySet[Membership]:
@@ -12,13 +35,102 @@ def user_memberships(*, user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user)
         .select_related("organisation")
-        .prefetch_related(
-            Prefetch(
-                "accesses",
-                queryset=Access.objects.select_related("platform", "role").order_by(
-                    "platform__position", "role__name"
-                ),
-            )
-        )
+        .prefetch_related(_accesses_prefetch())
         .order_by("organisation__legal_name")
     )
+
+
+def organisations_administered(*, user: User) -> QuerySet[Organisation]:
+    """Organisations on which ``user`` holds guardian's ``accounts.manage_organisation``.
+
+    Only the object permission counts: a superuser or a holder of the global
+    permission does not administer every organisation here (OPCO staff work in
+    the back-office). An inactive or anonymous user administers nothing.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Organisation.objects.none()
+    granted = OrganisationUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"),
+        user=user,
+        permission__codename=MANAGE_CODENAME,
+        permission__content_type__app_label="accounts",
+    )
+    return Organisation.objects.filter(Exists(granted)).order_by("legal_name")
+
+
+def organisation_for_admin(*, user: User, organisation_pk: int) -> Organisation:
+    """The organisation ``organisation_pk`` if ``user`` administers it, else ``Http404``.
+
+    404 (not 403) so that an administrator of another organisation learns
+    nothing about it.
+    """
+    organisation = organisations_administered(user=user).filter(pk=organisation_pk).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
+    """Members of ``organisation`` with their user and accesses (3 queries in all)."""
+    return (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .prefetch_related(_accesses_prefetch())
+        .order_by("user__last_name", "user__first_name", "user__email")
+    )
+
+
+def organisation_member(*, organisation: Organisation, user_pk: int) -> Membership:
+    """The membership of user ``user_pk`` in ``organisation``, else ``Http404``."""
+    membership = organisation_members(organisation=organisation).filter(user_id=user_pk).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def organisation_join_requests(*, organisation: Organisation) -> QuerySet[JoinRequest]:
+    """Pending join requests of ``organisation``, oldest first."""
+    return (
+        JoinRequest.objects.filter(organisation=organisation, status=JoinRequest.Status.PENDING)
+        .select_related("user")
+        .order_by("created_at")
+    )
+
+
+def organisation_invitations(*, organisation: Organisation, now) -> QuerySet[Invitation]:
+    """Invitations of ``organisation`` still waiting for an answer, newest first."""
+    return Invitation.objects.filter(
+        organisation=organisation, accepted_at__isnull=True, expires_at__gt=now
+    ).order_by("-created_at")
+
+
+def invitations_for_user(*, user: User, now) -> QuerySet[Invitation]:
+    """Valid invitations sent to ``user``'s address (shown on his home page)."""
+    return (
+        Invitation.objects.filter(
+            email=user.email.lower(), accepted_at__isnull=True, expires_at__gt=now
+        )
+        .exclude(organisation__memberships__user=user)
+        .select_related("organisation")
+        .order_by("-created_at")
+    )
+
+
+def grantable_offers() -> list[tuple[Platform, list]]:
+    """Centralised platforms with the roles each offers, for the grant form (2 queries)."""
+    platforms = Platform.objects.filter(is_centralised=True).prefetch_related("roles")
+    return [(platform, list(platform.roles.all())) for platform in platforms]
+
+
+def search_identifier(term: str) -> str | None:
+    """The digits of a SIREN (9) or SIRET (14) typed with or without spaces, else None."""
+    digits = term.replace(" ", "").replace(".", "")
+    if digits.isdigit() and len(digits) in (9, 14):
+        return digits
+    return None
+
+
+def organisation_identifier_q(digits: str, prefix: str = "") -> Q:
+    """Exact match on SIREN (9 digits) or SIRET (14) through ``prefix`` (indexed columns)."""
+    field = "siren" if len(digits) == 9 else "siret"
+    return Q(**{f"{prefix}{field}": digits})

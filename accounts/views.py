@@ -1,17 +1,316 @@
-"""Views of the accounts app: the signed-in user's home."""
+"""Views of the accounts app: the signed-in user's home, "Mon organisation", invitations.
 
+Every "Mon organisation" URL carries the organisation id and answers 404 unless
+the signed-in user holds guardian's ``accounts.manage_organisation`` on that
+organisation (``selectors.organisation_for_admin``); objects inside it (members,
+accesses, requests, invitations) are looked up within it, so another
+organisation's ids also give 404. Views parse input, call one service, render.
+"""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors
+from platforms import services as platform_services
+
+from . import app_settings, selectors, services
+from .forms import AccessGrantForm, InvitationForm
+from .models import Invitation, JoinRequest
 
 
 @login_required
 def home(request):
     memberships = selectors.user_memberships(user=request.user)
     pending = request.user.join_requests.filter(status="pending").select_related("organisation")
+    invitations = selectors.invitations_for_user(user=request.user, now=timezone.now())
+    administered = selectors.organisations_administered(user=request.user).exists()
     return render(
         request,
         "accounts/home.html",
-        {"memberships": memberships, "pending_requests": pending},
+        {
+            "memberships": memberships,
+            "pending_requests": pending,
+            "invitations": invitations,
+            "administers": administered,
+        },
     )
+
+
+def org_admin_view(view):
+    """Sign-in required, then ``organisation`` resolved for an administrator or 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, organisation_pk, **kwargs):
+        organisation = selectors.organisation_for_admin(
+            user=request.user, organisation_pk=organisation_pk
+        )
+        return view(request, organisation, **kwargs)
+
+    return wrapper
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@login_required
+def organisation_list(request):
+    organisations = selectors.organisations_administered(user=request.user)
+    return render(request, "accounts/org/list.html", {"organisations": organisations})
+
+
+MEMBERS_PER_PAGE = 50
+
+
+def _detail_context(request, organisation, *, invite_form=None):
+    now = timezone.now()
+    members = Paginator(
+        selectors.organisation_members(organisation=organisation), MEMBERS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return {
+        "organisation": organisation,
+        "members": members,
+        "join_requests": selectors.organisation_join_requests(organisation=organisation),
+        "invitations": selectors.organisation_invitations(organisation=organisation, now=now),
+        "invite_form": invite_form or InvitationForm(),
+        "invitation_days": app_settings.invitation_days(),
+    }
+
+
+@org_admin_view
+def organisation_detail(request, organisation):
+    return render(request, "accounts/org/detail.html", _detail_context(request, organisation))
+
+
+@require_POST
+@org_admin_view
+def organisation_invite(request, organisation):
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invitation_create(
+                organisation=organisation,
+                email=form.cleaned_data["email"],
+                is_administrator=form.cleaned_data["is_administrator"],
+                invited_by=request.user,
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            form.add_error("email", exc)
+        else:
+            messages.success(
+                request,
+                _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("accounts:org_detail", organisation_pk=organisation.pk)
+    messages.error(request, _("L'invitation n'a pas été envoyée : corrigez le formulaire."))
+    context = _detail_context(request, organisation, invite_form=form)
+    return render(request, "accounts/org/detail.html", context, status=400)
+
+
+@require_POST
+@org_admin_view
+def invitation_cancel(request, organisation, invitation_pk):
+    invitation = get_object_or_404(Invitation, pk=invitation_pk, organisation=organisation)
+    if services.invitation_cancel(invitation=invitation, actor=request.user, now=timezone.now()):
+        messages.success(
+            request, _("L'invitation à %(email)s est annulée.") % {"email": invitation.email}
+        )
+    return redirect("accounts:org_detail", organisation_pk=organisation.pk)
+
+
+def _member_page(request, organisation, membership, *, form=None, status=200):
+    offers = selectors.grantable_offers()
+    return render(
+        request,
+        "accounts/org/member.html",
+        {
+            "organisation": organisation,
+            "membership": membership,
+            "member": membership.user,
+            "grant_form": form or AccessGrantForm(offers=offers),
+        },
+        status=status,
+    )
+
+
+@org_admin_view
+def member_detail(request, organisation, user_pk):
+    membership = selectors.organisation_member(organisation=organisation, user_pk=user_pk)
+    return _member_page(request, organisation, membership)
+
+
+@require_POST
+@org_admin_view
+def access_grant(request, organisation, user_pk):
+    membership = selectors.organisation_member(organisation=organisation, user_pk=user_pk)
+    form = AccessGrantForm(request.POST, offers=selectors.grantable_offers())
+    if form.is_valid():
+        platform, role = form.cleaned_data["offer"]
+        try:
+            platform_services.access_grant(
+                membership=membership,
+                platform=platform,
+                role=role,
+                granted_by=request.user,
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            form.add_error("offer", exc)
+        else:
+            messages.success(
+                request,
+                _("Habilitation accordée : %(platform)s — %(role)s.")
+                % {"platform": platform.name, "role": role.name},
+            )
+            return redirect(
+                "accounts:org_member", organisation_pk=organisation.pk, user_pk=user_pk
+            )
+    messages.error(
+        request,
+        _("Habilitation refusée : %(errors)s")
+        % {"errors": " ".join(form.errors.get("offer", []))},
+    )
+    return _member_page(request, organisation, membership, form=form, status=400)
+
+
+@require_POST
+@org_admin_view
+def access_revoke(request, organisation, user_pk, access_pk):
+    membership = selectors.organisation_member(organisation=organisation, user_pk=user_pk)
+    access = next((a for a in membership.accesses.all() if a.pk == access_pk), None)
+    if access is None:
+        raise Http404
+    platform_services.access_revoke(access=access, revoked_by=request.user, now=timezone.now())
+    messages.success(
+        request,
+        _("Habilitation retirée : %(platform)s — %(role)s.")
+        % {"platform": access.platform.name, "role": access.role.name},
+    )
+    return redirect("accounts:org_member", organisation_pk=organisation.pk, user_pk=user_pk)
+
+
+@require_http_methods(["GET", "POST"])
+@org_admin_view
+def member_remove(request, organisation, user_pk):
+    membership = selectors.organisation_member(organisation=organisation, user_pk=user_pk)
+    if request.method == "POST":
+        try:
+            services.membership_remove(
+                membership=membership, actor=request.user, now=timezone.now()
+            )
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+            return redirect(
+                "accounts:org_member", organisation_pk=organisation.pk, user_pk=user_pk
+            )
+        messages.success(
+            request,
+            _("%(name)s ne fait plus partie de l'organisation ; ses habilitations sont retirées.")
+            % {"name": membership.user.get_full_name() or membership.user.email},
+        )
+        if membership.user_id == request.user.pk:
+            return redirect("home")
+        return redirect("accounts:org_detail", organisation_pk=organisation.pk)
+    return render(
+        request,
+        "accounts/org/member_remove.html",
+        {"organisation": organisation, "membership": membership, "member": membership.user},
+    )
+
+
+@require_POST
+@org_admin_view
+def join_request_approve(request, organisation, request_pk):
+    join_request = get_object_or_404(
+        JoinRequest.objects.select_related("user"), pk=request_pk, organisation=organisation
+    )
+    if services.join_request_approve(
+        join_request=join_request, actor=request.user, now=timezone.now()
+    ):
+        messages.success(
+            request,
+            _("%(name)s a rejoint l'organisation.")
+            % {"name": join_request.user.get_full_name() or join_request.user.email},
+        )
+    return redirect("accounts:org_detail", organisation_pk=organisation.pk)
+
+
+@require_POST
+@org_admin_view
+def join_request_refuse(request, organisation, request_pk):
+    join_request = get_object_or_404(
+        JoinRequest.objects.select_related("user"), pk=request_pk, organisation=organisation
+    )
+    if services.join_request_refuse(
+        join_request=join_request, actor=request.user, now=timezone.now()
+    ):
+        messages.success(
+            request,
+            _("La demande de %(name)s est refusée.")
+            % {"name": join_request.user.get_full_name() or join_request.user.email},
+        )
+    return redirect("accounts:org_detail", organisation_pk=organisation.pk)
+
+
+# --- Invitation link --------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    """The link of an invitation email.
+
+    Unknown, used or expired links get a French page saying so (404/410).
+    Anonymous visitors are offered to sign in or to create their account, and
+    come back here afterwards (``next``); the invitation is also shown on their
+    home page once signed in. A signed-in user with the invited address joins
+    by confirming (POST).
+    """
+    now = timezone.now()
+    invitation = (
+        Invitation.objects.select_related("organisation", "invited_by").filter(token=token).first()
+    )
+    context = {"invitation": invitation}
+    if invitation is None:
+        context["problem"] = "unknown"
+        return render(request, "accounts/invitation_invalid.html", context, status=404)
+    if invitation.accepted_at is not None:
+        context["problem"] = "used"
+        return render(request, "accounts/invitation_invalid.html", context, status=410)
+    if now >= invitation.expires_at:
+        context["problem"] = "expired"
+        return render(request, "accounts/invitation_invalid.html", context, status=410)
+    if not request.user.is_authenticated:
+        here = urlencode({"next": request.get_full_path()})
+        context.update(
+            login_url=f"{reverse('account_login')}?{here}",
+            signup_url=f"{reverse('account_signup')}?{here}",
+        )
+        return render(request, "accounts/invitation.html", context)
+    if request.user.email.lower() != invitation.email.lower():
+        context["problem"] = "wrong_user"
+        return render(request, "accounts/invitation_invalid.html", context, status=403)
+    if request.method == "POST":
+        try:
+            services.invitation_accept(invitation=invitation, user=request.user, now=now)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+            return HttpResponseRedirect(request.path)
+        messages.success(
+            request,
+            _("Vous avez rejoint %(organisation)s.")
+            % {"organisation": invitation.organisation.legal_name},
+        )
+        return redirect("home")
+    return render(request, "accounts/invitation.html", context)

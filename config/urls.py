@@ -11,10 +11,10 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    # platforms first: it wraps allauth's authorize and token endpoints.
-    path("", include("platforms.urls")),
-    path("", include("allauth.idp.urls")),
+    # allauth's provider URLs, authorize and token wrapped by platforms.
+    path("", include("platforms.idp_urls")),
     path("", include("accounts.urls")),
+    path("", include("platforms.urls")),
     path("", include("lifecycle.urls")),
     path("", include("legal.urls")),
 ]

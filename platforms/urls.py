@@ -1,7 +1,7 @@
-"""URLs of the platforms app.
+"""URLs of the platforms app: the API called by the platforms.
 
-``authorize`` and ``token`` take over allauth's own paths: config/urls.py
-includes these patterns *before* ``allauth.idp.urls`` so that they win.
+The provider's endpoints live in ``platforms.idp_urls`` (allauth's, with the
+authorize and token views wrapped), included by config/urls.py.
 """
 
 from django.urls import path
@@ -10,8 +10,6 @@ from . import views
 
 app_name = "platforms"
 urlpatterns = [
-    path("identity/o/authorize", views.authorize, name="oidc_authorize"),
-    path("identity/o/api/token", views.token, name="oidc_token"),
     path("api/v1/activity", views.activity, name="api_activity"),
     path("api/v1/openapi.json", views.openapi_document, name="api_openapi"),
 ]

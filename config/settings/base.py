@@ -262,6 +262,18 @@ ACCOUNTS_JOURNAL_WRITER = ""
 PLATFORMS_ACTIVITY_RECORDER = "lifecycle.services.activity_record"
 DEMO_DATA_LOADERS: list[str] = []
 
+# --- legal ---------------------------------------------------------------------
+# CGU re-acceptance gate: after authentication (and allauth's middleware).
+MIDDLEWARE += ["legal.middleware.CGUGateMiddleware"]
+DEMO_DATA_LOADERS += ["legal.demo.load"]
+# Audience-measurement script, injected only after consent; empty = none (default).
+LEGAL_AUDIENCE_SCRIPT_URL = env.str("LEGAL_AUDIENCE_SCRIPT_URL", default="")
+# Bump when the cookie notice changes: every visitor is asked again.
+LEGAL_COOKIE_NOTICE_VERSION = env.str("LEGAL_COOKIE_NOTICE_VERSION", default="2026-11")
+LEGAL_CONSENT_MONTHS = 13  # CNIL maximum; app_settings caps it at 13
+# URL names reachable before re-accepting the CGU (beyond legal pages, sign-out, /healthz).
+LEGAL_GATE_EXEMPT_URL_NAMES: list[str] = []
+
 # --- sso ---
 # OpenID Connect provider (allauth.idp.oidc) for the platforms; see docs/sso.md.
 IDP_OIDC_ADAPTER = "platforms.oidc.PlatformOIDCAdapter"

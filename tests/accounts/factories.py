@@ -81,3 +81,25 @@ class JoinRequestFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
+
+
+def administrator_of(organisation, user=None):
+    """A user administering ``organisation`` (membership + guardian permission), via the service."""
+    from accounts import services
+
+    return services.membership_create(
+        user=user or UserFactory(),
+        organisation=organisation,
+        is_administrator=True,
+        now=timezone.now(),
+    ).user
+
+
+def with_second_factor(user):
+    """Give ``user`` a TOTP authenticator (staff must have one to reach the back-office)."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}}
+    )
+    return user

@@ -120,3 +120,13 @@ def test_key_rotation_publishes_both_keys_and_signs_with_the_newest(client, sett
     import jwt
 
     assert jwt.get_unverified_header(token)["kid"] == new_kid
+
+
+def test_allauth_url_names_lead_to_the_platform_gates():
+    from django.urls import resolve, reverse
+
+    from platforms import views
+
+    assert resolve(reverse("idp:oidc:authorization")).func is views.authorize
+    assert resolve(reverse("idp:oidc:token")).func is views.token
+    assert reverse("idp:oidc:authorization") == "/identity/o/authorize"

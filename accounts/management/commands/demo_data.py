@@ -1,4 +1,5 @@
-"""Load the demo data (idempotent): OPCO staff login, a demo organisation.
+"""Load the demo data (idempotent): OPCO staff login, a demo organisation with
+its administrator, two members with accesses and a pending join request.
 
 Platforms and roles come from migrations. Running it twice doubles nothing.
 Other apps add their demo data through ``DEMO_DATA_LOADERS`` (dotted paths of
@@ -13,13 +14,24 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts import services
-from accounts.models import Organisation, User
+from accounts.models import JoinRequest, Organisation, User
 
 STAFF_EMAIL = "agent@opcomobilites.fr"
 STAFF_PASSWORD = "demo-agent-opco-2026"  # noqa: S105 — demo only, printed on the console
 ADMIN_EMAIL = "admin@transports-demo.fr"
 ADMIN_PASSWORD = "demo-admin-orga-2026"  # noqa: S105 — demo only
 DEMO_SIRET = "73282932000074"
+# Colleagues of the demo administrator (no password: they never sign in).
+DEMO_MEMBERS = [
+    (
+        "bruno.gestion@transports-demo.fr",
+        "Bruno",
+        "Gestion",
+        [("mgestion-entreprise", "gestionnaire"), ("mcontributions", "gestionnaire")],
+    ),
+    ("carla.campus@transports-demo.fr", "Carla", "Campus", [("mcampus-entreprise", "adherent")]),
+]
+DEMO_CANDIDATE = "chloe.candidate@transports-demo.fr"
 
 
 class Command(BaseCommand):
@@ -49,6 +61,7 @@ class Command(BaseCommand):
             is_legal_representative=True,
             now=now,
         )
+        self._members(organisation, admin, now)
         for path in getattr(settings, "DEMO_DATA_LOADERS", []):
             import_string(path)(stdout=self.stdout)
         self.stdout.write(
@@ -59,6 +72,33 @@ class Command(BaseCommand):
                 f"{ADMIN_EMAIL} / {ADMIN_PASSWORD}\n"
             )
         )
+
+    def _members(self, organisation, admin, now) -> None:
+        """Two colleagues with accesses and one pending join request, for "Mon organisation"."""
+        from platforms import services as platform_services
+        from platforms.models import Platform, Role
+
+        for email, first, last, offers in DEMO_MEMBERS:
+            user = self._user(email, None, first, last)
+            membership = services.membership_create(
+                user=user, organisation=organisation, is_administrator=False, now=now
+            )
+            for platform_code, role_code in offers:
+                platform_services.access_grant(
+                    membership=membership,
+                    platform=Platform.objects.get(code=platform_code),
+                    role=Role.objects.get(code=role_code),
+                    granted_by=admin,
+                    now=now,
+                )
+        candidate = self._user(DEMO_CANDIDATE, None, "Chloé", "Candidate")
+        if not organisation.memberships.filter(user=candidate).exists():
+            JoinRequest.objects.get_or_create(
+                user=candidate,
+                organisation=organisation,
+                status=JoinRequest.Status.PENDING,
+                defaults={"created_at": now},
+            )
 
     def _user(self, email, password, first, last, *, is_staff=False) -> User:
         user = User.objects.filter(email=email).first()

@@ -1,0 +1,288 @@
+"""Back-office for the legal app.
+
+- CGU versions: drafts are edited through the services; a published version is
+  read-only (no change, no delete); "Publier" needs ``legal.publish_cguversion``;
+  each version shows its acceptance count and a CSV export of its acceptances.
+- CGU acceptances and cookie consent proofs: read-only (append-only proofs); CSV
+  export of one user's or one version's acceptances.
+- Site settings: the single record of the editor's legal facts.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+from . import selectors, services
+from .exports import acceptances_csv
+from .models import CGUAcceptance, CGUVersion, ConsentRecord, SiteSettings
+
+
+class CGUVersionAdminForm(forms.ModelForm):
+    class Meta:
+        model = CGUVersion
+        fields = ["label", "summary", "text", "effective_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and self.instance.is_published:
+            raise ValidationError(_("Une version publiée des CGU ne peut plus être modifiée."))
+        return cleaned
+
+
+@admin.register(CGUVersion)
+class CGUVersionAdmin(admin.ModelAdmin):
+    form = CGUVersionAdminForm
+    list_display = [
+        "label",
+        "status",
+        "published_at",
+        "effective_at",
+        "acceptances",
+        "links",
+    ]
+    list_filter = ["status"]
+    search_fields = ["label"]
+    actions = ["publish", "export_acceptances"]
+    readonly_fields = ["status", "published_at", "published_by", "text_hash", "preview"]
+
+    def get_queryset(self, request):
+        return selectors.cgu_versions_with_counts().select_related("published_by")
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return [
+                "label",
+                "summary",
+                "text",
+                "effective_at",
+                "status",
+                "published_at",
+                "published_by",
+                "text_hash",
+                "preview",
+            ]
+        return ["label", "summary", "text", "effective_at", "status", "preview"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return self.get_fields(request, obj)
+        return self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # published versions must never be deleted
+        return actions
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm("legal.publish_cguversion")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.cgu_draft_update(
+                version=obj,
+                label=data["label"],
+                text=data["text"],
+                summary=data.get("summary", ""),
+                effective_at=data.get("effective_at"),
+            )
+        else:
+            created = services.cgu_draft_create(
+                label=data["label"],
+                text=data["text"],
+                summary=data.get("summary", ""),
+                effective_at=data.get("effective_at"),
+            )
+            obj.pk = created.pk
+
+    @admin.display(description=_("acceptations"), ordering="acceptance_count")
+    def acceptances(self, obj):
+        return obj.acceptance_count
+
+    @admin.display(description=_("liens"))
+    def links(self, obj):
+        export = reverse("admin:legal_cguacceptance_export") + f"?version={obj.pk}"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("legal:cgu_version", args=[obj.pk]),
+            _("Aperçu") if not obj.is_published else _("Voir"),
+            export,
+            _("Exporter (CSV)"),
+        )
+
+    @admin.display(description=_("aperçu"))
+    def preview(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("legal:cgu_version", args=[obj.pk]),
+            _("Voir le texte mis en page"),
+        )
+
+    @admin.action(description=_("Publier les brouillons sélectionnés"), permissions=["publish"])
+    def publish(self, request, queryset):
+        now = timezone.now()
+        for version in queryset.order_by("pk"):
+            try:
+                services.cgu_publish(version=version, actor=request.user, now=now)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{version.label} : {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request, _("« %(label)s » est publiée.") % {"label": version.label}
+                )
+
+    @admin.action(description=_("Exporter les acceptations (CSV)"), permissions=["view"])
+    def export_acceptances(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(
+                request, _("Sélectionnez une seule version à exporter."), messages.WARNING
+            )
+            return None
+        version = queryset.get()
+        return acceptances_csv(
+            selectors.cgu_acceptances_for_export(version=version),
+            filename=f"acceptations-cgu-version-{version.pk}.csv",
+        )
+
+
+@admin.register(CGUAcceptance)
+class CGUAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ["user", "version", "accepted_at", "context", "ip_address", "export_user"]
+    list_filter = ["version", "context"]
+    search_fields = ["user__email", "user__last_name"]
+    list_select_related = ["user", "version"]
+    show_full_result_count = False
+    date_hierarchy = "accepted_at"
+    readonly_fields = [
+        "user",
+        "version",
+        "version_hash",
+        "accepted_at",
+        "ip_address",
+        "user_agent",
+        "context",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="legal_cguacceptance_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request):
+        """CSV of the acceptances of ``?user=<id>`` or ``?version=<id>`` (exactly one)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        user_id, version_id = request.GET.get("user"), request.GET.get("version")
+        if bool(user_id) == bool(version_id) or not (user_id or version_id or "").isdigit():
+            raise Http404
+        if user_id:
+            user = get_object_or_404(User, pk=user_id)
+            rows = selectors.cgu_acceptances_for_export(user=user)
+            filename = f"acceptations-cgu-utilisateur-{user.pk}.csv"
+        else:
+            version = get_object_or_404(CGUVersion, pk=version_id)
+            rows = selectors.cgu_acceptances_for_export(version=version)
+            filename = f"acceptations-cgu-version-{version.pk}.csv"
+        return acceptances_csv(rows, filename=filename)
+
+    @admin.display(description=_("export"))
+    def export_user(self, obj):
+        return format_html(
+            '<a href="{}?user={}">{}</a>',
+            reverse("admin:legal_cguacceptance_export"),
+            obj.user_id,
+            _("Toutes ses acceptations (CSV)"),
+        )
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = [
+        (
+            _("Éditeur"),
+            {
+                "fields": [
+                    "editor_name",
+                    "editor_legal_form",
+                    "editor_address",
+                    "editor_registry",
+                    "editor_vat_number",
+                    "editor_phone",
+                    "editor_email",
+                    "publication_director",
+                ]
+            },
+        ),
+        (
+            _("Données personnelles"),
+            {"fields": ["dpo_email", "dpo_postal_address", "cnil_address", "cnil_url"]},
+        ),
+        (_("Refus des CGU"), {"fields": ["account_closure_contact"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not SiteSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    list_display = ["recorded_at", "subject_id", "user", "categories", "notice_version"]
+    list_filter = ["notice_version"]
+    search_fields = ["subject_id", "user__email"]
+    list_select_related = ["user"]
+    show_full_result_count = False
+    readonly_fields = ["subject_id", "user", "categories", "notice_version", "recorded_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

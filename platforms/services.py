@@ -1,0 +1,102 @@
+"""Granting and revoking accesses (membership, platform, role).
+
+Invariants enforced here (the database cannot express them):
+- an access is only granted on a centralised platform (the others keep their
+  own accounts);
+- an access is only granted with a role the platform offers (``Platform.roles``,
+  data OPCO edits).
+
+A refused grant raises ``django.core.exceptions.ValidationError`` with a French
+message and changes nothing. Every change is journaled on the member's account
+through ``accounts.hooks.journal``. Both services are idempotent: granting an
+access held already, or revoking one that is gone, is a no-op.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import hooks
+from accounts.models import Membership, User
+
+from .models import Access, Platform, Role
+
+
+def access_check(*, platform: Platform, role: Role) -> None:
+    """Raise ``ValidationError`` (French) unless ``role`` may be granted on ``platform``."""
+    if not platform.is_centralised:
+        raise ValidationError(
+            _(
+                "La plateforme %(platform)s n'est pas gérée par le centre de comptes : "
+                "aucune habilitation ne peut y être accordée ici."
+            )
+            % {"platform": platform.name},
+            code="platform_not_centralised",
+        )
+    if not platform.roles.filter(pk=role.pk).exists():
+        raise ValidationError(
+            _("Le rôle « %(role)s » n'est pas proposé sur la plateforme %(platform)s.")
+            % {"role": role.name, "platform": platform.name},
+            code="role_not_offered",
+        )
+
+
+@transaction.atomic
+def access_grant(
+    *,
+    membership: Membership,
+    platform: Platform,
+    role: Role,
+    granted_by: User | None,
+    now,
+) -> Access:
+    """Give ``membership`` the role ``role`` on ``platform``.
+
+    Refused (ValidationError, nothing written) when the platform is not
+    centralised or does not offer the role. Returns the existing access when it
+    is already held (no journal row then).
+    """
+    access_check(platform=platform, role=role)
+    access, created = Access.objects.get_or_create(
+        membership=membership,
+        platform=platform,
+        role=role,
+        defaults={"granted_by": granted_by, "granted_at": now},
+    )
+    if created:
+        hooks.journal(
+            user=membership.user,
+            actor=granted_by,
+            action="access_granted",
+            at=now,
+            data={
+                "organisation": membership.organisation.siret,
+                "platform": platform.code,
+                "role": role.code,
+            },
+        )
+    return access
+
+
+@transaction.atomic
+def access_revoke(*, access: Access, revoked_by: User | None, now) -> bool:
+    """Delete ``access``; return False (and do nothing) when it was already gone.
+
+    Deletes: the ``Access`` row only. The membership stays.
+    """
+    deleted, _rows = Access.objects.filter(pk=access.pk).delete()
+    if not deleted:
+        return False
+    membership = access.membership
+    hooks.journal(
+        user=membership.user,
+        actor=revoked_by,
+        action="access_revoked",
+        at=now,
+        data={
+            "organisation": membership.organisation.siret,
+            "platform": access.platform.code,
+            "role": access.role.code,
+        },
+    )
+    return True

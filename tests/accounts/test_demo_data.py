@@ -1,0 +1,50 @@
+"""`manage.py demo_data` is idempotent: run twice, nothing doubles."""
+
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    "accounts.User",
+    "accounts.Organisation",
+    "accounts.Membership",
+    "accounts.JoinRequest",
+    "accounts.Invitation",
+    "platforms.Access",
+    "account.EmailAddress",
+    "accounts.OrganisationUserObjectPermission",
+]
+
+
+def counts():
+    return {name: apps.get_model(name).objects.count() for name in MODELS}
+
+
+def test_running_demo_data_twice_doubles_nothing():
+    call_command("demo_data", stdout=io.StringIO())
+    first = counts()
+    call_command("demo_data", stdout=io.StringIO())
+    assert counts() == first
+    assert first["platforms.Access"] >= 3  # other apps' loaders may add their own
+    assert first["accounts.JoinRequest"] >= 1
+
+
+def test_demo_administrator_can_open_mon_organisation(client):
+    from django.urls import reverse
+
+    from accounts.management.commands.demo_data import ADMIN_EMAIL
+    from accounts.models import Organisation, User
+
+    call_command("demo_data", stdout=io.StringIO())
+    client.force_login(User.objects.get(email=ADMIN_EMAIL))
+    organisation = Organisation.objects.get()
+    response = client.get(
+        reverse("accounts:org_detail", kwargs={"organisation_pk": organisation.pk})
+    )
+    assert response.status_code == 200
+    assert "bruno.gestion@transports-demo.fr" in response.text
+    assert "chloe.candidate@transports-demo.fr" in response.text

@@ -1,0 +1,120 @@
+"""Query counts do not grow with the number of users (2,000 seeded with bulk_create)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, User
+from platforms.models import Access, Platform, Role
+
+from .factories import OrganisationFactory, UserFactory, administrator_of, with_second_factor
+
+pytestmark = pytest.mark.django_db
+
+SEEDED = 2_000
+
+
+def seed_members(organisation, count):
+    """``count`` users, each a member of ``organisation`` with two accesses (bulk inserts)."""
+    now = timezone.now()
+    start = User.objects.count()
+    User.objects.bulk_create(
+        [
+            User(
+                email=f"membre{start + i}@exemple.fr",
+                first_name="Membre",
+                last_name=f"Durand{start + i:05d}",
+                password="!",
+                date_joined=now,
+            )
+            for i in range(count)
+        ],
+        batch_size=500,
+    )
+    users = User.objects.filter(email__startswith="membre").exclude(memberships__isnull=False)
+    Membership.objects.bulk_create(
+        [Membership(user=user, organisation=organisation, created_at=now) for user in users],
+        batch_size=500,
+    )
+    gestion = Platform.objects.get(code="mgestion-entreprise")
+    contributions = Platform.objects.get(code="mcontributions")
+    gestionnaire = Role.objects.get(code="gestionnaire")
+    Access.objects.bulk_create(
+        [
+            Access(membership=m, platform=p, role=gestionnaire, granted_at=now)
+            for m in Membership.objects.filter(organisation=organisation, accesses__isnull=True)
+            for p in (gestion, contributions)
+        ],
+        batch_size=500,
+    )
+
+
+def count_queries(client, url, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.fixture
+def superuser_client(client):
+    superuser = UserFactory(is_staff=True, is_superuser=True, email="su@opco.fr")
+    client.force_login(with_second_factor(superuser))
+    client.get(reverse("admin:index"))  # the first request records the user session
+    return client
+
+
+# Pinned counts: if one grows, something became N+1 (or a new middleware queries).
+ADMIN_USER_LIST_QUERIES = 11
+ADMIN_USER_SEARCH_QUERIES = 11
+ORGANISATION_PAGE_QUERIES = 13
+
+
+def test_admin_user_list_query_count_is_pinned_with_2000_users(
+    superuser_client, django_assert_num_queries
+):
+    organisation = OrganisationFactory()
+    url = reverse("admin:accounts_user_changelist")
+    seed_members(organisation, 5)
+    few = count_queries(superuser_client, url), count_queries(superuser_client, url, {"q": "d"})
+    seed_members(organisation, SEEDED)
+    assert User.objects.count() > SEEDED
+    with django_assert_num_queries(ADMIN_USER_LIST_QUERIES):
+        response = superuser_client.get(url)
+    assert len(response.context["cl"].result_list) == 100
+    with django_assert_num_queries(ADMIN_USER_SEARCH_QUERIES):
+        response = superuser_client.get(url, {"q": "durand01"})
+    assert len(response.context["cl"].result_list) == 100
+    assert few == (ADMIN_USER_LIST_QUERIES, ADMIN_USER_SEARCH_QUERIES)
+
+
+def test_admin_user_list_never_counts_the_whole_table(superuser_client, settings):
+    from accounts.admin import BoundedCountPaginator
+
+    seed_members(OrganisationFactory(), 50)
+    BoundedCountPaginator.limit, limit = 20, BoundedCountPaginator.limit
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            response = superuser_client.get(reverse("admin:accounts_user_changelist"))
+    finally:
+        BoundedCountPaginator.limit = limit
+    counts = [q["sql"].upper() for q in queries if "COUNT(" in q["sql"].upper()]
+    assert counts, "the list is paginated"
+    assert all("LIMIT 20" in sql for sql in counts), counts
+    assert response.context["cl"].result_count == 20
+
+
+def test_organisation_page_query_count_does_not_grow_with_members(client):
+    organisation = OrganisationFactory()
+    admin = administrator_of(organisation)
+    client.force_login(admin)
+    client.get(reverse("home"))  # the first request records the user session
+    url = reverse("accounts:org_detail", kwargs={"organisation_pk": organisation.pk})
+    seed_members(organisation, 5)
+    few = count_queries(client, url)
+    seed_members(organisation, SEEDED)
+    assert Membership.objects.filter(organisation=organisation).count() > SEEDED
+    many = count_queries(client, url)
+    assert few == many == ORGANISATION_PAGE_QUERIES
