@@ -35,12 +35,26 @@ def test_running_demo_data_twice_doubles_nothing():
 
 def test_demo_administrator_can_open_mon_organisation(client):
     from django.urls import reverse
+    from django.utils import timezone
 
     from accounts.management.commands.demo_data import ADMIN_EMAIL
     from accounts.models import Organisation, User
+    from legal import selectors as legal_selectors
+    from legal import services as legal_services
 
     call_command("demo_data", stdout=io.StringIO())
-    client.force_login(User.objects.get(email=ADMIN_EMAIL))
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    # The demo publishes a CGU version: the administrator accepts it first (the gate).
+    now = timezone.now()
+    legal_services.cgu_accept(
+        user=admin,
+        version=legal_selectors.cgu_in_force(now=now),
+        now=now,
+        ip_address="127.0.0.1",
+        user_agent="test",
+        context="reacceptance",
+    )
+    client.force_login(admin)
     organisation = Organisation.objects.get()
     response = client.get(
         reverse("accounts:org_detail", kwargs={"organisation_pk": organisation.pk})
