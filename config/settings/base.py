@@ -314,7 +314,7 @@ PLATFORMS_ACTIVITY_MAX_ITEMS = 10_000
 PLATFORMS_ACTIVITY_CLOCK_SKEW = 300
 # Set-based recorder for batches: f(*, items: dict[user_id, datetime], platform) -> None.
 PLATFORMS_ACTIVITY_BULK_RECORDER = "platforms.activity.activity_record_bulk"
-# Gates run at authorize before a code is issued: f(*, request, user, platform) ->
-# HttpResponse | None (the legal app adds its CGU re-acceptance gate here).
+# Extra gates run at authorize before a code is issued: f(*, request, user, platform)
+# -> HttpResponse | None. (The CGU gate is legal's middleware, which runs earlier.)
 PLATFORMS_AUTHORIZE_GATES: list[str] = []
 DEMO_DATA_LOADERS += ["platforms.demo.load"]

@@ -256,3 +256,32 @@ def test_a_configured_gate_runs_before_any_code_is_issued(client, platform, oidc
 
     assert response["Location"] == "/cgu/accepter/"
     assert not PlatformLogin.objects.filter(user=user).exists()
+
+
+def test_cgu_pending_account_is_sent_to_the_gate_before_any_code(client, platform, oidc_client):
+    from django.utils import timezone
+
+    from legal import services as legal_services
+
+    now = timezone.now()
+    version = legal_services.cgu_publish(
+        version=legal_services.cgu_draft_create(label="v2", text="Texte"), actor=None, now=now
+    )
+    user = verified_user(last_activity_at=LONG_AGO)
+    grant(user=user, platform=platform, role_code="gestionnaire")
+    client.force_login(user)
+
+    gated = client.get(authorize_url(oidc_client.id))
+
+    assert gated.status_code == 302
+    assert "code" not in query_of(gated)
+    assert not PlatformLogin.objects.filter(user=user).exists()
+    legal_services.cgu_accept(
+        user=user,
+        version=version,
+        now=now,
+        ip_address="127.0.0.1",
+        user_agent="test",
+        context="sso",
+    )
+    assert "code" in query_of(client.get(authorize_url(oidc_client.id)))
