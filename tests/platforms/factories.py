@@ -39,3 +39,37 @@ def register_client(platform: Platform, *, backchannel: bool = True):
         now=timezone.now(),
     )
     return registration.client, registration.secret
+
+
+def deactivate(user) -> None:
+    """Deactivate ``user`` the way the product does (lifecycle's service when present).
+
+    The lifecycle branch keeps ``is_active`` in step with its state by a database
+    constraint and revokes the SSO grants itself; before it is merged, the minimal
+    equivalent is ``is_active = False`` plus ``revoke_all``.
+    """
+    from django.utils import timezone
+
+    try:
+        from lifecycle.models import DeactivationReason
+        from lifecycle.services import account_deactivate
+    except ImportError:
+        from platforms.sessions import revoke_all
+
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        revoke_all(user=user)
+        return
+    account_deactivate(user=user, actor=None, now=timezone.now(), reason=DeactivationReason.OPCO)
+    user.refresh_from_db()
+
+
+def seed_platforms() -> None:
+    """Re-create the seeded platforms and roles after a transactional test flushed them."""
+    import importlib
+
+    from django.apps import apps
+
+    if not Platform.objects.exists():
+        migration = importlib.import_module("platforms.migrations.0002_seed_platforms_and_roles")
+        migration.seed(apps, None)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.accounts.factories import UserFactory
 
-from .factories import grant, register_client, verified_user
+from .factories import deactivate, grant, register_client, verified_user
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/activity"
@@ -84,8 +84,8 @@ def test_replaying_a_batch_changes_nothing_more(client, platform, bearer):
 def test_bad_items_get_their_own_4xx_and_good_ones_are_kept(client, platform, bearer):
     good = member(platform)
     inactive = member(platform)
-    inactive.is_active = False
-    inactive.save(update_fields=["is_active"])
+    deactivate(inactive)
+    type(inactive).objects.filter(pk=inactive.pk).update(last_activity_at=LONG_AGO)
     stranger = UserFactory()  # no role on this platform
     future = (timezone.now() + timedelta(days=1)).isoformat()
     body = [

@@ -10,7 +10,7 @@ from allauth.idp.oidc.models import Client
 
 from platforms.models import PlatformLogin
 
-from .factories import REDIRECT_URI, grant, verified_user
+from .factories import REDIRECT_URI, deactivate, grant, verified_user
 
 pytestmark = pytest.mark.django_db
 VERIFIER = "v" * 64
@@ -126,8 +126,7 @@ def test_deactivated_users_session_no_longer_reaches_authorize(client, platform,
     user = verified_user()
     grant(user=user, platform=platform, role_code="gestionnaire")
     client.force_login(user)
-    user.is_active = False
-    user.save(update_fields=["is_active"])
+    deactivate(user)
 
     response = client.get(authorize_url(oidc_client.id))
 
@@ -204,8 +203,7 @@ def test_code_of_an_account_deactivated_before_the_exchange_is_refused(
     grant(user=user, platform=platform, role_code="gestionnaire")
     client.force_login(user)
     code = query_of(client.get(authorize_url(oidc_client.id)))["code"]
-    user.is_active = False
-    user.save(update_fields=["is_active"])
+    deactivate(user)
 
     response = _exchange(client, oidc_client, secret, code)
 

@@ -17,9 +17,15 @@ from authlib.oidc.core import CodeIDToken
 from django.test import Client as DjangoClient
 
 from platforms.models import Platform
-from platforms.sessions import revoke_all
 
-from .factories import REDIRECT_URI, grant, register_client, verified_user
+from .factories import (
+    REDIRECT_URI,
+    deactivate,
+    grant,
+    register_client,
+    seed_platforms,
+    verified_user,
+)
 
 with warnings.catch_warnings():
     # Authlib's own JOSE module still verifies its OIDC claims classes; it warns
@@ -27,7 +33,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from authlib.jose import JsonWebKey, jwt
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 SCOPE = "openid email profile habilitations"
 
@@ -35,6 +41,7 @@ SCOPE = "openid email profile habilitations"
 @pytest.fixture
 def provider(live_server, settings, monkeypatch):
     """Discovery document of the live account centre, issuer set to its URL."""
+    seed_platforms()  # an earlier transactional test may have flushed them
     settings.IDP_OIDC_ISSUER = live_server.url
     monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
     return requests.get(f"{live_server.url}/.well-known/openid-configuration", timeout=5).json()
@@ -163,9 +170,7 @@ def test_code_flow_with_pkce_end_to_end(provider):
     assert user.last_activity_at > LONG_AGO
 
     # Deactivation: the access token is rejected by userinfo at once.
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    revoke_all(user=user)
+    deactivate(user)
     rejected = requests.get(
         provider["userinfo_endpoint"],
         headers={"Authorization": f"Bearer {second_token['access_token']}"},
