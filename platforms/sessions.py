@@ -37,7 +37,8 @@ def revoke_all(*, user) -> int:
         .values_list("pk", "backchannel_logout_uri")
     )
     deleted, _ = Token.objects.filter(user=user).delete()
-    PlatformLogin.objects.filter(user=user).delete()
+    if platforms:  # a login row always names a platform: none to delete otherwise
+        PlatformLogin.objects.filter(user=user).delete()
     targets = [pk for pk, uri in platforms if uri]
     if targets:
         from .tasks import send_backchannel_logout
