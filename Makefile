@@ -29,6 +29,7 @@ format: install
 	$(UV) run --frozen ruff format .
 
 audit: install
+	@mkdir -p var
 	$(UV) export --frozen --no-hashes --format requirements-txt > var/requirements-audit.txt
 	$(UV) run --frozen --with pip-audit pip-audit -r var/requirements-audit.txt
 

@@ -1,10 +1,18 @@
-"""django-allauth adapter: sign-up attaches the organisation in the same transaction."""
+"""django-allauth adapter.
+
+- Sign-up attaches the organisation in the same transaction.
+- Security (issue 7): the client IP comes from ``accounts.security.client_ip``
+  (trusted proxies only) for allauth's rate limits and user sessions; every
+  password check goes through the per-account throttle of ``accounts.throttle``.
+"""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from . import services
+from . import security, services, throttle
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -34,3 +42,69 @@ class AccountAdapter(DefaultAccountAdapter):
                     now=now,
                 )
         return user
+
+    # --- security: client IP and per-account throttling (accounts/throttle.py) ---
+
+    def get_client_ip(self, request):
+        """Client IP behind exactly TRUSTED_PROXY_COUNT proxies (rate-limit buckets)."""
+        return security.client_ip(request)
+
+    def pre_authenticate(self, request, **credentials):
+        """Refuse a password attempt while the account's delay or 24-hour cap holds.
+
+        Runs before allauth's own per-IP / per-key rate limits. Takes a per-login
+        lock released by ``authenticate``; the same answer for known and unknown
+        emails.
+        """
+        login = credentials.get("email") or credentials.get("username") or ""
+        if not throttle.acquire(login):
+            raise forms.ValidationError(
+                _("Une autre tentative de connexion est en cours. Réessayez dans un instant."),
+                code="sign_in_in_progress",
+            )
+        # Under the lock: no parallel attempt can slip between the check and the count.
+        self._throttle_login = login
+        try:
+            verdict = throttle.check(login, now=timezone.now())
+            if not verdict.allowed:
+                raise self._throttle_error(verdict)
+            super().pre_authenticate(request, **credentials)
+        except BaseException:
+            throttle.release(login)
+            self._throttle_login = None
+            raise
+
+    def authenticate(self, request, **credentials):
+        """allauth's check, then: a right password ends the delay streak; lock released."""
+        self._throttle_login = None
+        try:
+            user = super().authenticate(request, **credentials)
+            if user is not None and self._throttle_login is not None:
+                throttle.record_success(self._throttle_login, now=timezone.now())
+            return user
+        finally:
+            if self._throttle_login is not None:
+                throttle.release(self._throttle_login)
+                self._throttle_login = None
+
+    def authentication_failed(self, request, **credentials):
+        """Count the failure against the typed login, known or not."""
+        super().authentication_failed(request, **credentials)
+        login = credentials.get("email") or credentials.get("username") or ""
+        throttle.record_failure(login, now=timezone.now())
+
+    def _throttle_error(self, verdict):
+        now = timezone.now()
+        if verdict.locked:
+            message = _(
+                "Trop de tentatives de connexion ont échoué pour ce compte au cours des "
+                "dernières 24 heures. Connectez-vous avec un code reçu par e-mail ou "
+                "réinitialisez votre mot de passe."
+            )
+        else:
+            minutes = max(1, -(-verdict.wait_seconds(now=now) // 60))
+            message = _(
+                "Trop de tentatives de connexion ont échoué. Réessayez dans %(minutes)d "
+                "minute(s), ou connectez-vous avec un code reçu par e-mail."
+            ) % {"minutes": minutes}
+        return forms.ValidationError(message, code="too_many_login_attempts")

@@ -5,3 +5,28 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Comptes et organisations")
+
+    def ready(self) -> None:
+        self._connect_security_signals()
+        # The admin app (first in INSTALLED_APPS) has imported every admin module.
+        from .admin_security import install
+
+        install()
+
+    @staticmethod
+    def _connect_security_signals() -> None:
+        from allauth.account import signals as allauth_signals
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import signals
+
+        user_logged_in.connect(signals.on_user_logged_in, dispatch_uid="security_logged_in")
+        allauth_signals.password_changed.connect(
+            signals.on_password_changed, dispatch_uid="security_password_changed"
+        )
+        allauth_signals.password_set.connect(
+            signals.on_password_changed, dispatch_uid="security_password_set"
+        )
+        allauth_signals.password_reset.connect(
+            signals.on_password_reset, dispatch_uid="security_password_reset"
+        )

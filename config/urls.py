@@ -2,13 +2,23 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
+from accounts import security
 from accounts import views as account_views
 from config import health
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    # Before the admin: its own sign-in form would bypass throttles and MFA.
+    path("admin/login/", security.admin_login, name="admin_login_redirect"),
+    # Same for its password change: allauth's ends the other sessions and tokens.
+    path(
+        "admin/password_change/",
+        RedirectView.as_view(pattern_name="account_change_password"),
+        name="admin_password_change_redirect",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     # allauth's provider URLs, authorize and token wrapped by platforms.

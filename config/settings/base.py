@@ -262,6 +262,65 @@ ACCOUNTS_JOURNAL_WRITER = ""
 PLATFORMS_ACTIVITY_RECORDER = "lifecycle.services.activity_record"
 DEMO_DATA_LOADERS: list[str] = []
 
+# --- security ---
+# Owned by the security branch (issue 7); see docs/security.md for what each
+# line answers (ASVS 5.0 L2, CNIL délibération 2022-100).
+
+INSTALLED_APPS = [*INSTALLED_APPS, "csp"]
+MIDDLEWARE = [
+    *MIDDLEWARE,
+    "csp.middleware.CSPMiddleware",
+    # After AuthenticationMiddleware/AccountMiddleware: they need request.user.
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.StaffMFARequiredMiddleware",
+]
+
+# Client IP: only the X-Forwarded-For entries appended by our own proxies count.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# allauth's "login_failed" keys are the email (passwords) and the user (second
+# factor codes): cap both at 25 failures a day, as CNIL case 2 does for passwords.
+ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "10/m/ip,5/5m/key,25/1d/key"}
+
+# Per-account throttling (CNIL case 2): exponential delay after 5 failures,
+# at most 25 failures in 24 hours. See accounts/throttle.py.
+SECURITY_THROTTLE_FREE_FAILURES = 5
+SECURITY_THROTTLE_BASE_DELAY = 60  # seconds, doubled for each failure past the free ones
+SECURITY_THROTTLE_MAX_DELAY = 3600
+SECURITY_THROTTLE_MAX_FAILURES = 25
+SECURITY_THROTTLE_WINDOW = 24 * 3600
+
+# Sessions: staff 30 min idle / 12 h absolute, everyone else 12 h idle.
+# See accounts/middleware.py (SessionLifetimeMiddleware).
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SECURITY_STAFF_SESSION_IDLE = 30 * 60
+SECURITY_STAFF_SESSION_ABSOLUTE = 12 * 3600
+SECURITY_SESSION_IDLE = 12 * 3600
+
+# MFA: mandatory for staff (accounts.middleware.StaffMFARequiredMiddleware).
+MFA_TOTP_PERIOD = 30
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+
+# Content-Security-Policy (django-csp 4): no inline script, no eval, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Django's admin sets a few style attributes; no script is affected.
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        # Platforms receive the user back through redirects after sign-in (OIDC).
+        "form-action": ["'self'", "https:"],
+    },
+}
+
 # --- legal ---------------------------------------------------------------------
 # CGU re-acceptance gate: after authentication (and allauth's middleware).
 MIDDLEWARE += ["legal.middleware.CGUGateMiddleware"]
@@ -273,6 +332,16 @@ LEGAL_COOKIE_NOTICE_VERSION = env.str("LEGAL_COOKIE_NOTICE_VERSION", default="20
 LEGAL_CONSENT_MONTHS = 13  # CNIL maximum; app_settings caps it at 13
 # URL names reachable before re-accepting the CGU (beyond legal pages, sign-out, /healthz).
 LEGAL_GATE_EXEMPT_URL_NAMES: list[str] = []
+if LEGAL_AUDIENCE_SCRIPT_URL:
+    from urllib.parse import urlsplit
+
+    _audience = urlsplit(LEGAL_AUDIENCE_SCRIPT_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"].append(
+        f"{_audience.scheme}://{_audience.netloc}"
+    )
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"].append(
+        f"{_audience.scheme}://{_audience.netloc}"
+    )
 
 # --- sso ---
 # OpenID Connect provider (allauth.idp.oidc) for the platforms; see docs/sso.md.

@@ -20,3 +20,13 @@ if not IDP_OIDC_PRIVATE_KEY:
     IDP_OIDC_PRIVATE_KEY = ensure_dev_private_key(VAR_DIR / "oidc_private_key.pem")
 
 LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="plain")  # noqa: F405
+
+# --- security ---
+# The demo platforms run on plain http beside `make run`: let the sign-in
+# forms redirect to them (production allows https: only).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],  # noqa: F405
+        "form-action": ["'self'", "http:", "https:"],
+    },
+}

@@ -46,6 +46,17 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):
+        """Staff accounts get a TOTP authenticator: MFA is mandatory for them
+        (accounts.middleware.StaffMFARequiredMiddleware). ``mfa=False`` opts out."""
+        if create and obj.is_staff and extracted is not False:
+            from allauth.mfa.models import Authenticator
+
+            Authenticator.objects.create(
+                user=obj, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+            )
+
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:

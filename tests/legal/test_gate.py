@@ -213,7 +213,9 @@ def test_a_version_coming_into_force_later_gates_a_user_who_accepted_the_previou
     accept(user, current)
     client.force_login(user)
     assert client.get(reverse("home")).status_code == 200
+    # Signed in again 10 days later (sessions expire after 12 idle hours).
     with time_machine.travel(upcoming.effective_at - timedelta(seconds=1), tick=False):
+        client.force_login(user)
         assert client.get(reverse("home")).status_code == 200
     with time_machine.travel(upcoming.effective_at, tick=False):
         assert is_gated(client.get(reverse("home")))

@@ -1,0 +1,51 @@
+"""Security edges: what a sign-in or a password change does to sessions and tokens.
+
+Receivers of django.contrib.auth's and allauth's signals (connected in
+``AccountsConfig.ready``):
+
+- sign-in: stamps the session with the sign-in instant (absolute lifetime);
+- password changed (signed in): every *other* session of the user is ended and
+  every OIDC token of the platforms revoked; the current session stays;
+- password reset (from the emailed link): every session ends, every token is
+  revoked, and the sign-in throttle of the account is cleared (the user proved
+  he holds the mailbox).
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from . import throttle
+from .middleware import SESSION_AUTH_AT, SESSION_SEEN_AT
+
+
+def on_user_logged_in(sender, request, user, **kwargs) -> None:
+    if request is None or not hasattr(request, "session"):
+        return
+    now = timezone.now().timestamp()
+    request.session[SESSION_AUTH_AT] = now
+    request.session[SESSION_SEEN_AT] = now
+
+
+def end_sessions_and_tokens(*, user, keep_session_key: str | None = None) -> None:
+    """End every session of ``user`` but ``keep_session_key``; revoke his OIDC tokens."""
+    from allauth.usersessions.adapter import get_adapter
+    from allauth.usersessions.models import UserSession
+
+    from platforms.sessions import revoke_all
+
+    sessions = UserSession.objects.filter(user=user)
+    if keep_session_key:
+        sessions = sessions.exclude(session_key=keep_session_key)
+    get_adapter().end_sessions(list(sessions))
+    revoke_all(user=user)
+
+
+def on_password_changed(sender, request, user, **kwargs) -> None:
+    session = getattr(request, "session", None)
+    end_sessions_and_tokens(user=user, keep_session_key=getattr(session, "session_key", None))
+
+
+def on_password_reset(sender, request, user, **kwargs) -> None:
+    end_sessions_and_tokens(user=user)
+    throttle.reset(user.email)

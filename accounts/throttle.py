@@ -1,0 +1,142 @@
+"""Per-account sign-in throttling (CNIL délibération 2022-100 case 2, ASVS 6.3.1).
+
+Rules, per submitted login (the lower-cased email, known or not, so the
+behaviour tells nothing about whether an account exists):
+
+- the first ``SECURITY_THROTTLE_FREE_FAILURES`` (5) failures cost nothing;
+- each further consecutive failure imposes a delay before the next attempt,
+  ``BASE_DELAY * 2**(n - FREE)`` seconds (60 s, 120 s, 240 s, ...), capped at
+  ``MAX_DELAY``; an attempt during the delay is refused without checking the
+  password and does not count as a failure;
+- at most ``SECURITY_THROTTLE_MAX_FAILURES`` (25) failures in a sliding 24-hour
+  window: further password attempts are refused, right password or not, until
+  the oldest failure leaves the window;
+- a successful password sign-in ends the delay streak (the 24-hour count stays);
+- a completed password reset clears everything (the user proved he holds the
+  mailbox). Sign-in by code and password reset are never throttled here, so an
+  attacker can slow a victim's password sign-in but never lock him out.
+
+State lives in the default cache (Redis in production: shared by every
+process). Attempts for one login are serialised with a short cache lock, so a
+burst of parallel requests cannot slip past the counter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+
+LOCK_SECONDS = 15
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def free_failures() -> int:
+    return _setting("SECURITY_THROTTLE_FREE_FAILURES", 5)
+
+
+def base_delay() -> int:
+    return _setting("SECURITY_THROTTLE_BASE_DELAY", 60)
+
+
+def max_delay() -> int:
+    return _setting("SECURITY_THROTTLE_MAX_DELAY", 3600)
+
+
+def max_failures() -> int:
+    return _setting("SECURITY_THROTTLE_MAX_FAILURES", 25)
+
+
+def window() -> timedelta:
+    return timedelta(seconds=_setting("SECURITY_THROTTLE_WINDOW", 24 * 3600))
+
+
+def _key(login: str, suffix: str) -> str:
+    # Hashed so that no email sits in the cache in clear.
+    digest = hashlib.sha256(login.strip().lower().encode()).hexdigest()
+    return f"security:throttle:{suffix}:{digest}"
+
+
+@dataclass
+class Verdict:
+    """Whether a password attempt may be checked now; if not, until when."""
+
+    allowed: bool
+    retry_at: datetime | None = None
+    locked: bool = False  # True when the 24-hour cap, not the delay, refuses
+
+    def wait_seconds(self, *, now: datetime) -> int:
+        if self.retry_at is None:
+            return 0
+        return max(1, math.ceil((self.retry_at - now).total_seconds()))
+
+
+def _load(login: str, *, now: datetime) -> dict:
+    state = cache.get(_key(login, "state")) or {}
+    horizon = (now - window()).timestamp()
+    failures = [ts for ts in state.get("failures", []) if ts > horizon]
+    return {"failures": failures, "streak": int(state.get("streak", 0))}
+
+
+def _store(login: str, state: dict) -> None:
+    cache.set(_key(login, "state"), state, timeout=int(window().total_seconds()) + 60)
+
+
+def delay_for(streak: int) -> int:
+    """Seconds to wait after ``streak`` consecutive failures (0 within the free ones)."""
+    if streak < free_failures():
+        return 0
+    return min(base_delay() * 2 ** (streak - free_failures()), max_delay())
+
+
+def check(login: str, *, now: datetime) -> Verdict:
+    """May a password attempt for ``login`` be checked at ``now``? Reads only."""
+    state = _load(login, now=now)
+    failures = state["failures"]
+    if len(failures) >= max_failures():
+        oldest_counted = failures[-max_failures()]
+        retry = datetime.fromtimestamp(oldest_counted, tz=now.tzinfo) + window()
+        return Verdict(allowed=False, retry_at=retry, locked=True)
+    delay = delay_for(state["streak"])
+    if delay and failures:
+        retry = datetime.fromtimestamp(failures[-1], tz=now.tzinfo) + timedelta(seconds=delay)
+        if now < retry:
+            return Verdict(allowed=False, retry_at=retry)
+    return Verdict(allowed=True)
+
+
+def record_failure(login: str, *, now: datetime) -> None:
+    """Count one failed password attempt for ``login`` at ``now``."""
+    state = _load(login, now=now)
+    state["failures"].append(now.timestamp())
+    state["streak"] += 1
+    _store(login, state)
+
+
+def record_success(login: str, *, now: datetime) -> None:
+    """A right password: end the delay streak; the 24-hour count is kept."""
+    state = _load(login, now=now)
+    if state["streak"]:
+        state["streak"] = 0
+        _store(login, state)
+
+
+def reset(login: str) -> None:
+    """Forget every failure of ``login`` (after a completed password reset)."""
+    cache.delete(_key(login, "state"))
+
+
+def acquire(login: str) -> bool:
+    """Take the per-login lock; False when another attempt is being checked."""
+    return cache.add(_key(login, "lock"), 1, timeout=LOCK_SECONDS)
+
+
+def release(login: str) -> None:
+    cache.delete(_key(login, "lock"))

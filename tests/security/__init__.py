@@ -1,0 +1,1 @@
+"""Security tests: passwords, throttling, MFA, sessions, headers, access control."""

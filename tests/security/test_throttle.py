@@ -1,0 +1,186 @@
+"""Per-account sign-in throttling (CNIL 2022-100 case 2): delay, 24-hour cap, ways back in."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from accounts import throttle
+
+from .conftest import PASSWORD, sign_in
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+WRONG = "not the right password at all"
+
+
+@pytest.fixture(autouse=True)
+def _only_per_ip_limits(settings):
+    """Isolate our per-account throttle from allauth's own 5-per-5-minutes key limit."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "100/m/ip"}
+
+
+def is_signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def refused_by_throttle(response) -> bool:
+    return response.status_code == 200 and "Trop de tentatives de connexion" in response.text
+
+
+def fail_times(client, email, count, traveller, *, spacing=timedelta(hours=0)):
+    for _ in range(count):
+        response = sign_in(client, email, WRONG)
+        assert response.status_code == 200
+        assert not refused_by_throttle(response)
+        traveller.shift(spacing)
+
+
+def traveller_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def fail_25_times(client, email, traveller):
+    """25 failures, each once the delay then in force has passed (about 15 h in all)."""
+    for streak in range(1, 26):
+        response = sign_in(client, email, WRONG)
+        assert not refused_by_throttle(response), streak
+        traveller.shift(timedelta(seconds=throttle.delay_for(streak)))
+
+
+def test_five_failures_cost_no_delay(client, member):
+    with time_machine.travel(START, tick=False) as traveller:
+        fail_times(client, member.email, 4, traveller)
+        response = sign_in(client, member.email, WRONG)
+        assert not refused_by_throttle(response)
+        # The sixth attempt, at once, is the first one to be delayed.
+        response = sign_in(client, member.email, PASSWORD)
+    assert refused_by_throttle(response)
+    assert not is_signed_in(client)
+
+
+def test_right_password_is_refused_during_the_delay_and_accepted_after(client, member):
+    with time_machine.travel(START, tick=False) as traveller:
+        fail_times(client, member.email, 5, traveller)
+        traveller.shift(timedelta(seconds=59))
+        assert refused_by_throttle(sign_in(client, member.email, PASSWORD))
+        traveller.shift(timedelta(seconds=1))
+        response = sign_in(client, member.email, PASSWORD)
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
+def test_delay_doubles_with_each_further_failure(client, member):
+    """60 s after the 5th failure, 120 s after the 6th, 240 s after the 7th."""
+    with time_machine.travel(START, tick=False) as traveller:
+        fail_times(client, member.email, 5, traveller)
+        for expected in (60, 120, 240):
+            traveller.shift(timedelta(seconds=expected - 1))
+            assert refused_by_throttle(sign_in(client, member.email, WRONG))
+            traveller.shift(timedelta(seconds=1))
+            response = sign_in(client, member.email, WRONG)
+            assert not refused_by_throttle(response), expected
+
+
+def test_refused_attempts_do_not_lengthen_the_delay(client, member):
+    with time_machine.travel(START, tick=False) as traveller:
+        fail_times(client, member.email, 5, traveller)
+        for _ in range(10):
+            assert refused_by_throttle(sign_in(client, member.email, WRONG))
+        traveller.shift(timedelta(seconds=60))
+        assert sign_in(client, member.email, PASSWORD).status_code == 302
+
+
+def test_twenty_sixth_attempt_in_24_hours_is_refused_even_with_the_right_password(client, member):
+    with time_machine.travel(START, tick=False) as traveller:
+        fail_25_times(client, member.email, traveller)
+        assert traveller_now() - START < timedelta(hours=24)
+        response = sign_in(client, member.email, PASSWORD)
+        assert refused_by_throttle(response)
+        assert "au cours des dernières 24 heures" in response.text
+        assert not is_signed_in(client)
+
+
+def test_cap_lifts_when_the_oldest_failure_is_24_hours_old(client, member):
+    with time_machine.travel(START, tick=False) as traveller:
+        fail_25_times(client, member.email, traveller)
+        assert refused_by_throttle(sign_in(client, member.email, PASSWORD))
+        traveller.move_to(START + timedelta(hours=24, seconds=1))
+        response = sign_in(client, member.email, PASSWORD)
+    assert response.status_code == 302
+
+
+def lock_out(client, email):
+    with time_machine.travel(START, tick=False) as traveller:
+        fail_25_times(client, email, traveller)
+        assert refused_by_throttle(sign_in(client, email, PASSWORD))
+
+
+def test_locked_out_victim_still_signs_in_by_code(client, member):
+    lock_out(client, member.email)
+    mail.outbox.clear()
+    response = client.post(reverse("account_request_login_code"), {"email": member.email})
+    assert response.status_code == 302
+    code = re.search(
+        r"^\s*([A-Z0-9][A-Z0-9-]{4,}[A-Z0-9])\s*$", mail.outbox[-1].body, re.MULTILINE
+    ).group(1)
+    response = client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
+def test_locked_out_victim_resets_password_and_signs_in_again(client, member):
+    lock_out(client, member.email)
+    mail.outbox.clear()
+    client.post(reverse("account_reset_password"), {"email": member.email})
+    link = re.search(r"https?://[^\s]+/password/reset/key/[^\s]+", mail.outbox[-1].body).group(0)
+    response = client.get(link)
+    assert response.status_code == 302
+    new_password = "un tout nouveau mot de passe 2027"
+    response = client.post(
+        response["Location"], {"password1": new_password, "password2": new_password}
+    )
+    assert response.status_code == 302
+    client.logout()
+    response = sign_in(client, member.email, new_password)
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
+def test_unknown_email_is_throttled_exactly_like_a_known_one(client, member):
+    """Same refusal after the same failures: the throttle does not reveal accounts."""
+    answers = {}
+    for email in (member.email, "personne.inconnue@example.fr"):
+        with time_machine.travel(START, tick=False) as traveller:
+            fail_times(client, email, 5, traveller)
+            answers[email] = refused_by_throttle(sign_in(client, email, WRONG))
+    assert answers == {member.email: True, "personne.inconnue@example.fr": True}
+
+
+def test_concurrent_attempt_on_the_same_login_is_refused(client, member):
+    """The per-login lock serialises attempts: a burst cannot outrun the counter."""
+    assert throttle.acquire(member.email)
+    try:
+        response = sign_in(client, member.email, PASSWORD)
+    finally:
+        throttle.release(member.email)
+    assert response.status_code == 200
+    assert "Une autre tentative de connexion est en cours" in response.text
+    assert not is_signed_in(client)
+
+
+def test_successful_sign_in_ends_the_delay_streak(client, member):
+    with time_machine.travel(START, tick=False) as traveller:
+        fail_times(client, member.email, 5, traveller)
+        traveller.shift(timedelta(seconds=60))
+        assert sign_in(client, member.email, PASSWORD).status_code == 302
+        client.logout()
+        # One new mistake is again free.
+        sign_in(client, member.email, WRONG)
+        assert sign_in(client, member.email, PASSWORD).status_code == 302
