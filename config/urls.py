@@ -21,7 +21,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("", include("allauth.idp.urls")),
+    # allauth's provider URLs, authorize and token wrapped by platforms.
+    path("", include("platforms.idp_urls")),
     path("", include("accounts.urls")),
     path("", include("platforms.urls")),
     path("", include("lifecycle.urls")),

@@ -61,6 +61,24 @@ class Platform(models.Model):
         Role, related_name="platforms", blank=True, verbose_name=_("rôles proposés")
     )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    # Single sign-on: the platform's OpenID Connect client. Its ``owner`` stays
+    # empty (allauth deletes a client with its owner user).
+    oidc_client = models.OneToOneField(
+        "allauth_idp_oidc.Client",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="platform",
+        verbose_name=_("client OpenID Connect"),
+    )
+    backchannel_logout_uri = models.URLField(
+        _("URI de déconnexion back-channel"),
+        blank=True,
+        help_text=_(
+            "Adresse à laquelle le centre de comptes envoie un jeton de déconnexion "
+            "(OpenID Connect Back-Channel Logout 1.0)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("plateforme")
@@ -73,6 +91,10 @@ class Platform(models.Model):
 
 class Access(models.Model):
     """The right to use ``platform`` with ``role`` for the membership's organisation."""
+
+    # The user's own accesses go with his memberships (cascade); ``granted_by``
+    # is a third party's link and is nulled.
+    ERASURE = "set_null"
 
     membership = models.ForeignKey(
         "accounts.Membership", on_delete=models.CASCADE, related_name="accesses"
@@ -101,3 +123,32 @@ class Access(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership} — {self.platform} / {self.role}"
+
+
+class PlatformLogin(models.Model):
+    """A user signed in to a platform by single sign-on and not signed out since.
+
+    Written at each authorization code issued; deleted by ``revoke_all``, which
+    sends a back-channel logout to each platform listed here (a platform keeps
+    its own session longer than the access token lives, so tokens alone would
+    miss it). One row per (user, platform).
+    """
+
+    ERASURE = "cascade"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="platform_logins"
+    )
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="logins")
+    first_at = models.DateTimeField(_("première connexion"))
+    last_at = models.DateTimeField(_("dernière connexion"))
+
+    class Meta:
+        verbose_name = _("connexion à une plateforme")
+        verbose_name_plural = _("connexions aux plateformes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "platform"], name="platforms_login_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.platform}"

@@ -21,7 +21,11 @@ PROCESSES = {
         "--loglevel", "INFO", "--concurrency", "1",
         "--schedule", str(ROOT / "var" / "celerybeat-schedule"),
     ],
+    # A separate relying-party site signing in through the account centre (SSO demo).
+    "demo": [sys.executable, str(ROOT / "examples" / "demo_platform" / "serve.py")],
 }  # fmt: skip
+# Per-process environment overrides.
+ENVIRONMENTS = {"demo": {"DJANGO_SETTINGS_MODULE": "demo_platform.settings"}}
 
 
 def _pump(name: str, stream) -> None:
@@ -38,7 +42,7 @@ def main() -> int:
         child = subprocess.Popen(  # noqa: S603 — fixed argument lists
             command,
             cwd=ROOT,
-            env=env,
+            env={**env, **ENVIRONMENTS.get(name, {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -46,6 +50,7 @@ def main() -> int:
         children[name] = child
         threading.Thread(target=_pump, args=(name, child.stdout), daemon=True).start()
     print("    run | Centre de comptes : http://127.0.0.1:8000/  (Ctrl-C pour arrêter)")
+    print("    run | Plateforme de démonstration (SSO) : http://127.0.0.1:8001/")
 
     def stop(*_args) -> None:
         for child in children.values():

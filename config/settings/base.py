@@ -358,3 +358,47 @@ LIFECYCLE_CONTACT_EMAIL = env.str(
     "LIFECYCLE_CONTACT_EMAIL", default="relation-client@opcomobilites.fr"
 )
 DEMO_DATA_LOADERS = [*DEMO_DATA_LOADERS, "lifecycle.demo.load"]
+# --- sso ---
+# OpenID Connect provider (allauth.idp.oidc) for the platforms; see docs/sso.md.
+IDP_OIDC_ADAPTER = "platforms.oidc.PlatformOIDCAdapter"
+# The issuer is fixed (not taken from the request's Host) so that the logout
+# tokens sent by the worker carry the same ``iss`` as the ID tokens.
+IDP_OIDC_ISSUER = env.str("IDP_OIDC_ISSUER", default=SITE_URL).rstrip("/")
+# Opaque access tokens: a deactivation takes effect at the next userinfo call.
+IDP_OIDC_ACCESS_TOKEN_FORMAT = "opaque"  # noqa: S105 — a format name, not a secret
+IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = env.int("IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN", default=15 * 60)
+IDP_OIDC_ID_TOKEN_EXPIRES_IN = env.int("IDP_OIDC_ID_TOKEN_EXPIRES_IN", default=5 * 60)
+IDP_OIDC_AUTHORIZATION_CODE_EXPIRES_IN = 60
+IDP_OIDC_ROTATE_REFRESH_TOKEN = True
+IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN = env.int(
+    "IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN", default=30 * 24 * 3600
+)
+# Platforms are first-party applications: no consent screen, no dynamic registration.
+IDP_OIDC_DCR_ENABLED = False
+IDP_OIDC_RP_INITIATED_LOGOUT_ASKS_FOR_OP_LOGOUT = False
+# Key rotation (docs/sso.md): IDP_OIDC_PRIVATE_KEYS_FILE names a JSON list of
+# {"pem_file" or "pem", "issued_at", "not_before", "expires_at"}; the most recently
+# issued active key signs, every unexpired key is published in the JWKS.
+# IDP_OIDC_PRIVATE_KEY above stays the simple case (treated as the oldest key).
+IDP_OIDC_PRIVATE_KEYS: list[dict] = []
+_keys_file = env.str("IDP_OIDC_PRIVATE_KEYS_FILE", default="")
+if _keys_file:
+    import json as _json
+
+    for _entry in _json.loads(Path(_keys_file).read_text()):
+        if "pem_file" in _entry:
+            _entry["pem"] = Path(_entry.pop("pem_file")).read_text()
+        IDP_OIDC_PRIVATE_KEYS.append(_entry)
+# Back-channel logout delivery (Celery task with retries).
+PLATFORMS_BACKCHANNEL_LOGOUT_TIMEOUT = 5
+PLATFORMS_BACKCHANNEL_LOGOUT_MAX_RETRIES = 6
+PLATFORMS_LOGOUT_TOKEN_EXPIRES_IN = 120
+# Activity reported by the platforms: batch size and tolerated clock skew.
+PLATFORMS_ACTIVITY_MAX_ITEMS = 10_000
+PLATFORMS_ACTIVITY_CLOCK_SKEW = 300
+# Set-based recorder for batches: f(*, items: dict[user_id, datetime], platform) -> None.
+PLATFORMS_ACTIVITY_BULK_RECORDER = "platforms.activity.activity_record_bulk"
+# Extra gates run at authorize before a code is issued: f(*, request, user, platform)
+# -> HttpResponse | None. (The CGU gate is legal's middleware, which runs earlier.)
+PLATFORMS_AUTHORIZE_GATES: list[str] = []
+DEMO_DATA_LOADERS += ["platforms.demo.load"]

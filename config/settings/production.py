@@ -1,7 +1,7 @@
 """Production: PostgreSQL, Redis, a real mail provider. No default for secrets."""
 
 from .base import *  # noqa: F403
-from .base import IDP_OIDC_PRIVATE_KEY, env
+from .base import IDP_OIDC_PRIVATE_KEY, IDP_OIDC_PRIVATE_KEYS, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -13,11 +13,12 @@ CACHES = {"default": env.cache("CACHE_URL")}
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="anymail.backends.brevo.EmailBackend")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 
-if not IDP_OIDC_PRIVATE_KEY:
+if not IDP_OIDC_PRIVATE_KEY and not IDP_OIDC_PRIVATE_KEYS:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(
-        "IDP_OIDC_PRIVATE_KEY or IDP_OIDC_PRIVATE_KEY_FILE must be set in production."
+        "IDP_OIDC_PRIVATE_KEY, IDP_OIDC_PRIVATE_KEY_FILE or IDP_OIDC_PRIVATE_KEYS_FILE "
+        "must be set in production."
     )
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

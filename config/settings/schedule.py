@@ -18,4 +18,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=0),
         "options": {"expire_seconds": 3000},
     },
+    # --- sso ---
+    "platforms-oidc-cleartokens": {
+        "task": "platforms.tasks.oidc_cleartokens",
+        "schedule": crontab(minute=17),
+    },
 }

@@ -1,0 +1,11 @@
+from django.urls import include, path
+from mozilla_django_oidc.views import OIDCLogoutView
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("oidc/", include("mozilla_django_oidc.urls")),
+    path("logout/", OIDCLogoutView.as_view(), name="logout"),
+    path("backchannel-logout/", views.backchannel_logout, name="backchannel_logout"),
+]

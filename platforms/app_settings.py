@@ -1,0 +1,33 @@
+"""Tunables of the platforms app, read from ``django.conf.settings`` at call time."""
+
+from django.conf import settings
+
+
+def issuer() -> str:
+    """The OpenID Connect issuer (``iss``) of every token the account centre signs."""
+    return settings.IDP_OIDC_ISSUER.rstrip("/")
+
+
+def backchannel_logout_timeout() -> int:
+    """Seconds to wait for a platform's back-channel logout endpoint."""
+    return getattr(settings, "PLATFORMS_BACKCHANNEL_LOGOUT_TIMEOUT", 5)
+
+
+def backchannel_logout_max_retries() -> int:
+    """Retries of a failed back-channel logout delivery (exponential back-off)."""
+    return getattr(settings, "PLATFORMS_BACKCHANNEL_LOGOUT_MAX_RETRIES", 6)
+
+
+def logout_token_expires_in() -> int:
+    """Lifetime in seconds of a back-channel logout token (its ``exp``)."""
+    return getattr(settings, "PLATFORMS_LOGOUT_TOKEN_EXPIRES_IN", 120)
+
+
+def activity_max_items() -> int:
+    """Largest batch accepted by ``POST /api/v1/activity``."""
+    return getattr(settings, "PLATFORMS_ACTIVITY_MAX_ITEMS", 10_000)
+
+
+def activity_clock_skew() -> int:
+    """Seconds an activity instant may lie in the future (the platforms' clocks drift)."""
+    return getattr(settings, "PLATFORMS_ACTIVITY_CLOCK_SKEW", 300)

@@ -1,0 +1,48 @@
+"""Demo data of the platforms app: the demo platform's single sign-on client.
+
+Loaded by ``manage.py demo_data`` through ``DEMO_DATA_LOADERS``. Idempotent.
+The demo platform (``examples/demo_platform``, http://127.0.0.1:8001) plays
+M-Gestion Entreprise: its client has a fixed id and secret, known to the demo
+site, and the demo organisation's administrator gets a role on it.
+"""
+
+from django.utils import timezone
+
+from accounts.models import Membership
+
+from .models import Access, Platform, Role
+from .sso_services import platform_client_register
+
+DEMO_PLATFORM_CODE = "mgestion-entreprise"
+DEMO_CLIENT_ID = "demo-platform"
+DEMO_CLIENT_SECRET = "demo-platform-secret-not-for-production"  # noqa: S105 — demo only
+DEMO_URL = "http://127.0.0.1:8001"
+DEMO_ADMIN_EMAIL = "admin@transports-demo.fr"
+
+
+def load(*, stdout) -> None:
+    """Register the demo platform's client and give the demo administrator a role."""
+    platform = Platform.objects.get(code=DEMO_PLATFORM_CODE)
+    platform_client_register(
+        platform=platform,
+        redirect_uris=[f"{DEMO_URL}/oidc/callback/"],
+        post_logout_redirect_uris=[f"{DEMO_URL}/"],
+        backchannel_logout_uri=f"{DEMO_URL}/backchannel-logout/",
+        client_id=DEMO_CLIENT_ID,
+        secret=DEMO_CLIENT_SECRET,
+        rotate_secret=True,
+        now=timezone.now(),
+    )
+    membership = (
+        Membership.objects.filter(user__email=DEMO_ADMIN_EMAIL).select_related("user").first()
+    )
+    if membership is not None:
+        Access.objects.get_or_create(
+            membership=membership,
+            platform=platform,
+            role=Role.objects.get(code="administrateur"),
+        )
+    stdout.write(
+        f"  Plateforme de démonstration ({platform.name}) : {DEMO_URL}/  "
+        f"client_id={DEMO_CLIENT_ID} client_secret={DEMO_CLIENT_SECRET}"
+    )

@@ -1,0 +1,68 @@
+"""The account centre as an OpenID Connect provider: claims and metadata.
+
+``PlatformOIDCAdapter`` (setting ``IDP_OIDC_ADAPTER``) extends allauth's
+adapter: a fixed issuer (``IDP_OIDC_ISSUER``), the custom scope
+``habilitations`` (the user's organisations and roles on the calling
+platform), and discovery metadata announcing back-channel logout. It changes
+no data.
+"""
+
+from typing import Any
+
+from allauth.idp.oidc.adapter import DefaultOIDCAdapter
+from django.utils.translation import gettext_lazy as _
+
+from . import app_settings
+from . import sso_selectors as selectors
+
+HABILITATIONS_SCOPE = "habilitations"
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+PLATFORM_SCOPES = ["openid", "email", "profile", HABILITATIONS_SCOPE]
+
+
+class PlatformOIDCAdapter(DefaultOIDCAdapter):
+    """allauth's OIDC adapter with the platforms' claims."""
+
+    scope_display = {
+        "openid": _("Connaître votre identifiant"),
+        "email": _("Connaître votre adresse e-mail"),
+        "profile": _("Connaître vos nom et prénom"),
+        HABILITATIONS_SCOPE: _("Connaître vos organisations et rôles sur cette plateforme"),
+    }
+
+    def get_issuer(self) -> str:
+        return app_settings.issuer()
+
+    def get_claims(self, purpose, user, client, scopes, email=None, **kwargs) -> dict[str, Any]:
+        claims = super().get_claims(purpose, user, client, scopes, email=email, **kwargs)
+        if HABILITATIONS_SCOPE in scopes:
+            platform = selectors.platform_for_client(client=client)
+            claims[HABILITATIONS_SCOPE] = (
+                selectors.user_habilitations(user=user, platform=platform) if platform else []
+            )
+        return claims
+
+    def populate_server_metadata(self, data: dict) -> None:
+        data["scopes_supported"] = PLATFORM_SCOPES
+        data["claims_supported"] = [
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "email",
+            "email_verified",
+            "name",
+            "given_name",
+            "family_name",
+            HABILITATIONS_SCOPE,
+        ]
+        data["response_types_supported"] = ["code"]
+        data["grant_types_supported"] = [
+            "authorization_code",
+            "client_credentials",
+            "refresh_token",
+        ]
+        data["backchannel_logout_supported"] = True
+        data["backchannel_logout_session_supported"] = False
+        data.pop("device_authorization_endpoint", None)

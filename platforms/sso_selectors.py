@@ -1,0 +1,87 @@
+"""Read queries of the platforms app (single sign-on side)."""
+
+from allauth.idp.oidc.models import Client
+from django.db.models import Exists, OuterRef
+
+from accounts.models import Membership, User
+
+from .models import Access, Platform
+
+
+def platform_for_client(*, client: Client | None) -> Platform | None:
+    """The centralised platform an OIDC client belongs to, or None."""
+    if client is None:
+        return None
+    return Platform.objects.filter(oidc_client=client, is_centralised=True).first()
+
+
+def platform_for_client_id(*, client_id: str) -> Platform | None:
+    """The centralised platform whose OIDC client has ``client_id``, or None."""
+    if not client_id:
+        return None
+    return (
+        Platform.objects.filter(oidc_client_id=client_id, is_centralised=True)
+        .select_related("oidc_client")
+        .first()
+    )
+
+
+def user_has_access(*, user: User, platform: Platform) -> bool:
+    """True when ``user`` holds at least one role on ``platform``."""
+    return Access.objects.filter(membership__user=user, platform=platform).exists()
+
+
+def user_habilitations(*, user: User, platform: Platform) -> list[dict]:
+    """The ``habilitations`` claim: the user's organisations and roles on ``platform``.
+
+    One entry per organisation, ordered by SIRET, with its roles' codes sorted;
+    two queries whatever the number of organisations.
+    """
+    accesses = (
+        Access.objects.filter(membership__user=user, platform=platform)
+        .select_related("membership__organisation", "role")
+        .order_by("membership__organisation__siret", "role__code")
+    )
+    by_siret: dict[str, dict] = {}
+    for access in accesses:
+        organisation = access.membership.organisation
+        entry = by_siret.setdefault(
+            organisation.siret,
+            {
+                "siren": organisation.siren,
+                "siret": organisation.siret,
+                "name": organisation.legal_name,
+                "kind": organisation.kind,
+                "roles": [],
+            },
+        )
+        entry["roles"].append(access.role.code)
+    return list(by_siret.values())
+
+
+def access_granters(*, user: User) -> list[Membership]:
+    """Administrator memberships of the organisations ``user`` belongs to.
+
+    They are the people who can grant him a role on a platform.
+    """
+    return list(
+        Membership.objects.filter(
+            is_administrator=True,
+            organisation__in=Membership.objects.filter(user=user).values("organisation"),
+        )
+        .select_related("user", "organisation")
+        .order_by("organisation__legal_name", "user__last_name")
+    )
+
+
+def users_for_activity(*, user_ids: list[int], platform: Platform):
+    """``(pk, is_active, has_access)`` of the given users, in one query."""
+    return (
+        User.objects.filter(pk__in=user_ids)
+        .annotate(
+            has_access=Exists(
+                Access.objects.filter(membership__user=OuterRef("pk"), platform=platform)
+            )
+        )
+        .values_list("pk", "is_active", "has_access")
+    )
