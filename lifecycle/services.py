@@ -274,6 +274,28 @@ def activity_record(*, user: User, at, platform=None) -> None:
     _copy_state(locked, user)
 
 
+def activity_record_bulk(*, items: dict, platform=None) -> None:
+    """A platform's batch of activity (``PLATFORMS_ACTIVITY_BULK_RECORDER``).
+
+    ``items`` maps user ids to instants. Moves ``last_activity_at`` forward for all
+    of them in one set-based query (``platforms.activity.activity_record_bulk``),
+    then cancels the warnings the batch makes unwarranted (``activity_record``,
+    per warned account: warned accounts are few). Neither the query count nor
+    the number of SQL parameters grows with the batch, only with the warned
+    accounts in it.
+    """
+    from platforms.activity import activity_record_bulk as move_forward
+
+    move_forward(items=items, platform=platform)
+    if not items:
+        return
+    warned = set(User.objects.filter(state=AccountState.WARNED).values_list("pk", flat=True))
+    for pk in sorted(warned.intersection(items)):
+        user = User.objects.filter(pk=pk).first()
+        if user is not None:
+            activity_record(user=user, at=items[pk], platform=platform)
+
+
 def reactivates_on_sign_in(user: User) -> bool:
     """Whether signing in makes this account active again (deactivated for inactivity)."""
     return (

@@ -343,21 +343,6 @@ if LEGAL_AUDIENCE_SCRIPT_URL:
         f"{_audience.scheme}://{_audience.netloc}"
     )
 
-# --- lifecycle ---
-ACCOUNTS_JOURNAL_WRITER = "lifecycle.journal.journal_write"
-ACCOUNT_ADAPTER = "lifecycle.adapter.LifecycleAccountAdapter"
-ACCOUNT_FORMS = {
-    "reset_password": "lifecycle.forms.ResetPasswordForm",
-    "request_login_code": "lifecycle.forms.RequestLoginCodeForm",
-}
-LIFECYCLE_NOTICE_DAYS = env.int("LIFECYCLE_NOTICE_DAYS", default=15)
-LIFECYCLE_INACTIVITY_MONTHS = env.int("LIFECYCLE_INACTIVITY_MONTHS", default=24)
-# Let the clock run from a refused/bounced notice (deletion without the notice).
-LIFECYCLE_PROCEED_WITHOUT_NOTICE = env.bool("LIFECYCLE_PROCEED_WITHOUT_NOTICE", default=False)
-LIFECYCLE_CONTACT_EMAIL = env.str(
-    "LIFECYCLE_CONTACT_EMAIL", default="relation-client@opcomobilites.fr"
-)
-DEMO_DATA_LOADERS = [*DEMO_DATA_LOADERS, "lifecycle.demo.load"]
 # --- sso ---
 # OpenID Connect provider (allauth.idp.oidc) for the platforms; see docs/sso.md.
 IDP_OIDC_ADAPTER = "platforms.oidc.PlatformOIDCAdapter"
@@ -402,3 +387,21 @@ PLATFORMS_ACTIVITY_BULK_RECORDER = "platforms.activity.activity_record_bulk"
 # -> HttpResponse | None. (The CGU gate is legal's middleware, which runs earlier.)
 PLATFORMS_AUTHORIZE_GATES: list[str] = []
 DEMO_DATA_LOADERS += ["platforms.demo.load"]
+
+# --- lifecycle ---
+ACCOUNTS_JOURNAL_WRITER = "lifecycle.journal.journal_write"
+ACCOUNT_ADAPTER = "lifecycle.adapter.LifecycleAccountAdapter"
+ACCOUNT_FORMS = {
+    "reset_password": "lifecycle.forms.ResetPasswordForm",
+    "request_login_code": "lifecycle.forms.RequestLoginCodeForm",
+}
+LIFECYCLE_NOTICE_DAYS = env.int("LIFECYCLE_NOTICE_DAYS", default=15)
+LIFECYCLE_INACTIVITY_MONTHS = env.int("LIFECYCLE_INACTIVITY_MONTHS", default=24)
+# Let the clock run from a refused/bounced notice (deletion without the notice).
+LIFECYCLE_PROCEED_WITHOUT_NOTICE = env.bool("LIFECYCLE_PROCEED_WITHOUT_NOTICE", default=False)
+LIFECYCLE_CONTACT_EMAIL = env.str(
+    "LIFECYCLE_CONTACT_EMAIL", default="relation-client@opcomobilites.fr"
+)
+DEMO_DATA_LOADERS = [*DEMO_DATA_LOADERS, "lifecycle.demo.load"]
+# Platform activity batches also cancel inactivity warnings (after the sso section).
+PLATFORMS_ACTIVITY_BULK_RECORDER = "lifecycle.services.activity_record_bulk"

@@ -234,3 +234,20 @@ def test_account_still_member_elsewhere_stays_active_after_a_removal(agent):
     MembershipFactory(user=membership.user)
     membership_remove(membership=membership, actor=agent, now=NOW)
     assert User.objects.get(pk=membership.user_id).state == AccountState.ACTIVE
+
+
+def test_a_platforms_activity_batch_cancels_the_warnings_it_makes_unwarranted():
+    from platforms import hooks
+
+    warned = UserFactory(date_joined=paris(2024, 1, 1), last_activity_at=paris(2024, 1, 1))
+    services.account_warn(user=warned, now=NOW)
+    other = UserFactory()
+    hooks.activity_record_bulk(
+        items={warned.pk: paris(2027, 3, 12), other.pk: paris(2027, 3, 12)}, platform=None
+    )
+    warned.refresh_from_db()
+    other.refresh_from_db()
+    assert warned.state == AccountState.ACTIVE
+    assert warned.last_activity_at == paris(2027, 3, 12)
+    assert other.last_activity_at == paris(2027, 3, 12)
+    assert JournalEntry.objects.filter(user=warned, action="warning_cancelled").exists()
