@@ -4,7 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
+from . import blocklist, services
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -13,6 +13,12 @@ class AccountAdapter(DefaultAccountAdapter):
     ``save_user`` creates the account and attaches it to its organisation in one
     transaction: a failure leaves neither behind.
     """
+
+    def clean_email(self, email: str) -> str:
+        """Refuse blocklisted emails and domains (sign-up and email change alike)."""
+        email = super().clean_email(email)
+        blocklist.check_email(email)
+        return email
 
     def save_user(self, request, user, form, commit=True):
         with transaction.atomic():

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("platforms.urls")),
     path("", include("lifecycle.urls")),
     path("", include("legal.urls")),
+    path("", include("privacy.urls")),
 ]

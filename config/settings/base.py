@@ -261,3 +261,16 @@ LOGGING = {
 ACCOUNTS_JOURNAL_WRITER = ""
 PLATFORMS_ACTIVITY_RECORDER = "lifecycle.services.activity_record"
 DEMO_DATA_LOADERS: list[str] = []
+
+# --- rights ---
+# GDPR rights and access protection live in the privacy app (docs/decisions.md).
+INSTALLED_APPS += ["privacy"]
+ACCOUNTS_BLOCKLIST_CHECKER = "privacy.blocklist.is_blocked"
+PRIVACY_DPO_EMAIL = env.str("PRIVACY_DPO_EMAIL", default="dpo@opcomobilites.fr")
+PRIVACY_DPO_REMINDER_DAYS = [7, 2]
+PRIVACY_CLOSURE_HIGHLIGHT_DAYS = 30
+PRIVACY_PROOF_DEADLINE_DAYS = 30
+PRIVACY_PROOF_REMINDER_DAYS = [15, 3]
+PRIVACY_PROOF_MAX_BYTES = 5 * 1024 * 1024
+# (max requests, window in seconds) per client IP on the public lost-credentials form.
+PRIVACY_LOST_CREDENTIALS_RATES = [(5, 60), (20, 3600)]
