@@ -3,17 +3,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, User
+from accounts.models import Membership
 
 from .models import DpoRequest, ProofRequest
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(forms.Form):
     """Rectification of the user's own profile (the email is changed through allauth)."""
 
-    class Meta:
-        model = User
-        fields = ["first_name", "last_name", "phone"]
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    phone = forms.CharField(label=_("Téléphone"), max_length=32, required=False)
 
 
 class ClosureRequestForm(forms.Form):

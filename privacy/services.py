@@ -16,6 +16,7 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from guardian.shortcuts import remove_perm
 
 from accounts import blocklist as accounts_blocklist
@@ -441,6 +442,12 @@ def proof_request_create(
         "proof_requested", to=[user.email], context={"user": user, "request": request}
     )
     return request
+
+
+INVALID_NAME_MESSAGE = _lazy(
+    "Nom de fichier invalide : il ne doit contenir ni chemin (/ ou \\), ni « .. », ni "
+    "caractère spécial. Renommez le fichier puis réessayez."
+)
 
 
 def _clean_upload_name(name: str) -> str:

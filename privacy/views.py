@@ -74,7 +74,11 @@ def my_data_export(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    user = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={"first_name": user.first_name, "last_name": user.last_name, "phone": user.phone},
+    )
     if request.method == "POST" and form.is_valid():
         services.profile_update(
             user=request.user,
@@ -85,9 +89,6 @@ def profile_edit(request):
         )
         messages.success(request, _("Votre profil a été mis à jour."))
         return redirect("privacy:my_data")
-    if request.method == "POST":
-        # A ModelForm's is_valid() writes into the instance; reload what is stored.
-        request.user.refresh_from_db()
     return render(request, "privacy/profile_form.html", {"form": form})
 
 
@@ -180,7 +181,12 @@ def proof_detail(request, pk: int):
         ProofRequest.objects.select_related("organisation"), pk=pk, user=request.user
     )
     form = ProofUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and getattr(request, "suspicious_upload_names", None):
+        # Django already stripped the path; refuse rather than store under another name.
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", services.INVALID_NAME_MESSAGE)
+    elif request.method == "POST" and form.is_valid():
         try:
             services.proof_document_upload(
                 request=proof,

@@ -274,3 +274,8 @@ PRIVACY_PROOF_REMINDER_DAYS = [15, 3]
 PRIVACY_PROOF_MAX_BYTES = 5 * 1024 * 1024
 # (max requests, window in seconds) per client IP on the public lost-credentials form.
 PRIVACY_LOST_CREDENTIALS_RATES = [(5, 60), (20, 3600)]
+# Records upload names Django had to strip of a path, so proof uploads refuse them.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
+    "privacy.middleware.UploadNameGuardMiddleware",
+)

@@ -80,3 +80,10 @@ def staff(db):
     from tests.accounts.factories import UserFactory
 
     return UserFactory(is_staff=True, is_superuser=True, email="agent@opcomobilites.fr")
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Each test stores uploaded proofs in a directory of its own."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return settings.PRIVATE_MEDIA_ROOT

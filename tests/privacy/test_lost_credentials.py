@@ -5,6 +5,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.idp.oidc.models import Client, Token
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -188,7 +189,7 @@ def test_new_sign_in_email_taken_or_blocked_is_refused(staff):
     user = UserFactory(email="victime@example.fr")
     queued = services.lost_credentials_report(user=user, now=timezone.now())
     for email in ["prise@example.fr", "a@spam.test"]:
-        with pytest.raises(Exception, match="adresse|aboutir"):
+        with pytest.raises(ValidationError, match=r"adresse|aboutir"):
             services.lost_credentials_issue_access(
                 report=queued, actor=staff, now=timezone.now(), new_email=email
             )
