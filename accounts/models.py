@@ -21,6 +21,38 @@ from guardian.models import UserObjectPermissionBase
 from .identifiers import validate_siren, validate_siret
 
 
+class AccountState(models.TextChoices):
+    """Where an account stands in its lifecycle (DOMAIN.md, "The account lifecycle").
+
+    ``is_active`` is True exactly in the states ACTIVE and WARNED (a database
+    constraint holds it).
+    """
+
+    ACTIVE = "active", _("Actif")
+    WARNED = "warned", _("Averti pour inactivité")
+    DEACTIVATED = "deactivated", _("Désactivé")
+    SUSPENDED = "suspended", _("Suspendu")
+
+
+class DeactivationReason(models.TextChoices):
+    """Why an account was deactivated (re-exported by ``lifecycle.models``)."""
+
+    OPCO = "opco", _("Désactivé par OPCO Mobilités")
+    ORG_ADMIN = "org_admin", _("Désactivé par l'administrateur de l'organisation")
+    INACTIVITY = "inactivity", _("Inactivité")
+    CLOSURE_REQUEST = "closure_request", _("Demande de clôture")
+    END_OF_AUTHORITY = "end_of_authority", _("Fin d'habilitation")
+
+
+class SuspensionReason(models.TextChoices):
+    """Why an account was suspended (re-exported by ``lifecycle.models``)."""
+
+    CGU_BREACH = "cgu_breach", _("Manquement aux CGU")
+    LOST_CREDENTIALS = "lost_credentials", _("Identifiants perdus ou volés")
+    MISSING_PROOF = "missing_proof", _("Justificatif d'habilitation non fourni")
+    OTHER = "other", _("Autre motif")
+
+
 class UserManager(BaseUserManager):
     """Creates users from an email; the email is stored lower-cased."""
 
@@ -76,6 +108,44 @@ class User(AbstractBaseUser, PermissionsMixin):
         ),
     )
 
+    # Lifecycle state, written only by lifecycle.services (see lifecycle/models.py).
+    state = models.CharField(
+        _("état"), max_length=16, choices=AccountState.choices, default=AccountState.ACTIVE
+    )
+    deactivation_reason = models.CharField(
+        _("motif de désactivation"),
+        max_length=32,
+        choices=DeactivationReason.choices,
+        blank=True,
+        default="",
+    )
+    suspension_reason = models.CharField(
+        _("motif de suspension"),
+        max_length=32,
+        choices=SuspensionReason.choices,
+        blank=True,
+        default="",
+    )
+    state_changed_at = models.DateTimeField(_("changement d'état le"), null=True, blank=True)
+    reactivated_at = models.DateTimeField(
+        _("réactivé le"),
+        null=True,
+        blank=True,
+        help_text=_("Une réactivation fait repartir le délai d'inactivité."),
+    )
+    notice_sent_at = models.DateTimeField(
+        _("avis accepté par le prestataire le"),
+        null=True,
+        blank=True,
+        help_text=_("Point de départ du délai de l'étape en cours."),
+    )
+    notice_failed_at = models.DateTimeField(
+        _("avis non distribué le"),
+        null=True,
+        blank=True,
+        help_text=_("Délai arrêté : le compte attend un examen par OPCO Mobilités."),
+    )
+
     objects = UserManager()
 
     EMAIL_FIELD = "email"
@@ -87,8 +157,43 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("utilisateurs")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    is_active=True, state__in=[AccountState.ACTIVE, AccountState.WARNED]
+                )
+                | models.Q(
+                    is_active=False,
+                    state__in=[AccountState.DEACTIVATED, AccountState.SUSPENDED],
+                ),
+                name="accounts_user_is_active_follows_state",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(state=AccountState.DEACTIVATED) & ~models.Q(deactivation_reason="")
+                )
+                | (~models.Q(state=AccountState.DEACTIVATED) & models.Q(deactivation_reason="")),
+                name="accounts_user_deactivation_reason_iff_deactivated",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(state=AccountState.SUSPENDED) & ~models.Q(suspension_reason="")
+                )
+                | (~models.Q(state=AccountState.SUSPENDED) & models.Q(suspension_reason="")),
+                name="accounts_user_suspension_reason_iff_suspended",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=[AccountState.WARNED, AccountState.DEACTIVATED])
+                | models.Q(notice_sent_at__isnull=True, notice_failed_at__isnull=True),
+                name="accounts_user_notice_only_in_noticed_states",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state=AccountState.ACTIVE)
+                | models.Q(state_changed_at__isnull=False),
+                name="accounts_user_state_change_dated",
+            ),
         ]
         indexes = [
+            models.Index(fields=["state", "notice_sent_at"], name="accounts_user_state_idx"),
             models.Index(fields=["last_name", "first_name"], name="accounts_user_name_idx"),
             models.Index(fields=["last_activity_at"], name="accounts_user_activity_idx"),
         ]

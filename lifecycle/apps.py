@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class LifecycleConfig(AppConfig):
     name = "lifecycle"
     verbose_name = _("Cycle de vie des comptes")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

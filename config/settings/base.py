@@ -262,6 +262,21 @@ ACCOUNTS_JOURNAL_WRITER = ""
 PLATFORMS_ACTIVITY_RECORDER = "lifecycle.services.activity_record"
 DEMO_DATA_LOADERS: list[str] = []
 
+# --- lifecycle ---
+ACCOUNTS_JOURNAL_WRITER = "lifecycle.journal.journal_write"
+ACCOUNT_ADAPTER = "lifecycle.adapter.LifecycleAccountAdapter"
+ACCOUNT_FORMS = {
+    "reset_password": "lifecycle.forms.ResetPasswordForm",
+    "request_login_code": "lifecycle.forms.RequestLoginCodeForm",
+}
+LIFECYCLE_NOTICE_DAYS = env.int("LIFECYCLE_NOTICE_DAYS", default=15)
+LIFECYCLE_INACTIVITY_MONTHS = env.int("LIFECYCLE_INACTIVITY_MONTHS", default=24)
+# Let the clock run from a refused/bounced notice (deletion without the notice).
+LIFECYCLE_PROCEED_WITHOUT_NOTICE = env.bool("LIFECYCLE_PROCEED_WITHOUT_NOTICE", default=False)
+LIFECYCLE_CONTACT_EMAIL = env.str(
+    "LIFECYCLE_CONTACT_EMAIL", default="relation-client@opcomobilites.fr"
+)
+
 # --- rights ---
 # GDPR rights and access protection live in the privacy app (docs/decisions.md).
 INSTALLED_APPS += ["privacy"]

@@ -8,7 +8,17 @@ DatabaseScheduler; use ``expire_seconds``.
 
 from celery.schedules import crontab
 
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # --- lifecycle ---
+    # At minute 0 (Europe/Paris, CELERY_TIMEZONE): deadlines fall at 00:00 Paris,
+    # so deletions run in the first seconds of the day; every action at most one
+    # hour after it falls due.
+    "lifecycle-sweep": {
+        "task": "lifecycle.tasks.lifecycle_sweep_task",
+        "schedule": crontab(minute=0),
+        "options": {"expire_seconds": 3000},
+    },
+}
 
 # --- rights ---
 CELERY_BEAT_SCHEDULE.update(

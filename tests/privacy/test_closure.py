@@ -62,7 +62,7 @@ def test_another_user_cannot_withdraw_my_request(client):
     assert closure.status == ClosureRequest.Status.PENDING
 
 
-def test_agent_processes_request_which_deactivates_the_account(client, staff, lifecycle_contract):
+def test_agent_processes_request_which_deactivates_the_account(client, staff):
     user = UserFactory()
     closure = ClosureRequest.objects.create(user=user)
     client.force_login(staff)
@@ -77,8 +77,9 @@ def test_agent_processes_request_which_deactivates_the_account(client, staff, li
     assert closure.processed_by == staff
     assert not user.is_active
     assert journal_rows("closure_processed")[0]["actor"] == staff
-    if lifecycle_contract:
-        assert lifecycle_contract[-1] == ("deactivate", user.pk, staff, "closure_request")
+    assert (user.state, user.deactivation_reason) == ("deactivated", "closure_request")
+    [row] = journal_rows("deactivated")
+    assert row["actor"] == staff and row["reason"] == "closure_request"
 
 
 def test_withdrawing_a_processed_request_is_refused(client):

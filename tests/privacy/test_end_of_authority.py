@@ -38,7 +38,7 @@ def test_user_leaving_one_of_two_organisations_keeps_his_account(client):
     assert row["actor"] == leaving.user and row["reason"] == "end_of_authority"
 
 
-def test_user_leaving_his_last_organisation_is_deactivated_on_path_a(client, lifecycle_contract):
+def test_user_leaving_his_last_organisation_is_deactivated_on_path_a(client):
     membership = MembershipFactory()
     client.force_login(membership.user)
     page = client.get(quit_url(membership))
@@ -47,13 +47,10 @@ def test_user_leaving_his_last_organisation_is_deactivated_on_path_a(client, lif
     assert response.status_code == 302
     membership.user.refresh_from_db()
     assert not membership.user.is_active
-    if lifecycle_contract:
-        assert lifecycle_contract[-1] == (
-            "deactivate",
-            membership.user.pk,
-            membership.user,
-            "end_of_authority",
-        )
+    assert membership.user.state == "deactivated"
+    assert membership.user.deactivation_reason == "end_of_authority"
+    [row] = journal_rows("deactivated")
+    assert row["actor"] == membership.user and row["reason"] == "end_of_authority"
 
 
 def test_administrator_ends_a_members_authority(client):

@@ -127,7 +127,7 @@ def _reset_link(message) -> str:
 
 
 def test_new_access_link_resets_password_and_lifts_the_suspension(
-    client, staff, django_capture_on_commit_callbacks, mailoutbox, lifecycle_contract
+    client, staff, django_capture_on_commit_callbacks, mailoutbox
 ):
     user = UserFactory(email="victime@example.fr")
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
@@ -197,7 +197,7 @@ def test_new_sign_in_email_taken_or_blocked_is_refused(staff):
     assert user.email == "victime@example.fr"
 
 
-def test_ordinary_password_reset_does_not_lift_a_suspension(lifecycle_contract):
+def test_ordinary_password_reset_does_not_lift_a_suspension():
     user = UserFactory()
     services.lost_credentials_report(user=user, now=timezone.now())
     assert services.lost_credentials_access_restored(user=user, now=timezone.now()) is None

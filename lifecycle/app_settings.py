@@ -1,0 +1,50 @@
+"""Tunables of the lifecycle app, read from Django settings at call time.
+
+Defaults are DOMAIN.md's: 15 calendar days after a notice, 24 calendar months of
+inactivity.
+"""
+
+from django.conf import settings
+
+
+def notice_days() -> int:
+    """Days a notice gives before its next step (LIFECYCLE_NOTICE_DAYS, default 15)."""
+    return int(getattr(settings, "LIFECYCLE_NOTICE_DAYS", 15))
+
+
+def inactivity_months() -> int:
+    """Months of inactivity before a warning (LIFECYCLE_INACTIVITY_MONTHS, default 24)."""
+    return int(getattr(settings, "LIFECYCLE_INACTIVITY_MONTHS", 24))
+
+
+def proceed_without_notice() -> bool:
+    """Whether an undeliverable notice still lets the clock run (default False).
+
+    LIFECYCLE_PROCEED_WITHOUT_NOTICE: when True, the deadline of a refused or
+    bounced notice counts from the instant the failure was recorded.
+    """
+    return bool(getattr(settings, "LIFECYCLE_PROCEED_WITHOUT_NOTICE", False))
+
+
+def contact_email() -> str:
+    """Where users are told to write about their account (LIFECYCLE_CONTACT_EMAIL)."""
+    return getattr(settings, "LIFECYCLE_CONTACT_EMAIL", "relation-client@opcomobilites.fr")
+
+
+def notice_max_retries() -> int:
+    """Celery retries of one notice before the hourly sweep takes over (default 8)."""
+    return int(getattr(settings, "LIFECYCLE_NOTICE_MAX_RETRIES", 8))
+
+
+def notice_claim_seconds() -> int:
+    """How long a worker owns a notice it is sending (default 600 s)."""
+    return int(getattr(settings, "LIFECYCLE_NOTICE_CLAIM_SECONDS", 600))
+
+
+def sweep_lock_seconds() -> int:
+    """Lease of the sweep lock row when not on PostgreSQL (default 3300 s)."""
+    return int(getattr(settings, "LIFECYCLE_SWEEP_LOCK_SECONDS", 3300))
+
+
+def site_url() -> str:
+    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")

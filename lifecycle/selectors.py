@@ -1,0 +1,160 @@
+"""Reads of the lifecycle: next steps, refusal reasons, back-office lists.
+
+No writes here. Lists are set-based (a fixed number of queries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from accounts.models import AccountState, DeactivationReason, SuspensionReason, User
+
+from . import app_settings, calendar, services
+from .models import JournalEntry, Notice
+
+
+@dataclass(frozen=True)
+class NextStep:
+    label: str
+    due_at: datetime | None  # None: waiting (notice not accepted yet, or clock stopped)
+    note: str = ""
+
+
+def next_step(*, user: User) -> NextStep | None:
+    """What happens next to ``user`` and when (None: nothing scheduled)."""
+    if user.state == AccountState.SUSPENDED:
+        return None
+    if (user.is_staff or user.is_superuser) and user.state == AccountState.ACTIVE:
+        return None
+    if user.state == AccountState.ACTIVE:
+        due = calendar.inactivity_due(services.inactivity_reference(user))
+        return NextStep(label=_("Avertissement d'inactivité"), due_at=due)
+    label = (
+        _("Désactivation pour inactivité")
+        if user.state == AccountState.WARNED
+        else _("Suppression définitive")
+    )
+    due = services.step_deadline(user)
+    if due is not None:
+        return NextStep(label=label, due_at=due)
+    if user.notice_failed_at is not None:
+        return NextStep(label=label, due_at=None, note=_("Avis non distribué : délai arrêté."))
+    return NextStep(label=label, due_at=None, note=_("Avis en cours d'envoi."))
+
+
+def sign_in_refusal(*, user: User) -> dict:
+    """Why ``user`` cannot sign in and whom to contact (French, for the refusal page)."""
+    contact = app_settings.contact_email()
+    if user.state == AccountState.SUSPENDED:
+        reason = {
+            SuspensionReason.CGU_BREACH: _(
+                "Votre compte est suspendu pour manquement aux conditions générales d'utilisation."
+            ),
+            SuspensionReason.LOST_CREDENTIALS: _(
+                "Votre compte est suspendu suite au signalement de la perte ou du vol de vos identifiants."
+            ),
+            SuspensionReason.MISSING_PROOF: _(
+                "Votre compte est suspendu faute de justificatif de vos droits ou de votre délégation."
+            ),
+        }.get(user.suspension_reason, _("Votre compte est suspendu."))
+        return {
+            "title": _("Compte suspendu"),
+            "reason": reason,
+            "contact": _("Seul OPCO Mobilités peut lever la suspension : écrivez à %(email)s.")
+            % {"email": contact},
+            "contact_email": contact,
+        }
+    reason = {
+        DeactivationReason.ORG_ADMIN: _(
+            "Votre compte a été désactivé par l'administrateur de votre organisation."
+        ),
+        DeactivationReason.OPCO: _("Votre compte a été désactivé par OPCO Mobilités."),
+        DeactivationReason.CLOSURE_REQUEST: _(
+            "Votre compte a été désactivé à la suite de votre demande de clôture."
+        ),
+        DeactivationReason.END_OF_AUTHORITY: _(
+            "Votre compte a été désactivé : vous n'êtes plus habilité pour votre organisation."
+        ),
+    }.get(user.deactivation_reason, _("Votre compte est désactivé."))
+    if user.deactivation_reason == DeactivationReason.ORG_ADMIN:
+        who = _(
+            "Pour le réactiver, contactez l'administrateur de votre organisation, "
+            "ou OPCO Mobilités à %(email)s."
+        )
+    else:
+        who = _("Pour le réactiver, contactez OPCO Mobilités à %(email)s.")
+    due = services.step_deadline(user)
+    deletion = ""
+    if due is not None:
+        from .notices import french_date
+
+        deletion = _("Sans réactivation, il sera supprimé définitivement le %(date)s.") % {
+            "date": french_date(calendar.paris_date(due))
+        }
+    return {
+        "title": _("Compte désactivé"),
+        "reason": reason,
+        "deletion": deletion,
+        "contact": who % {"email": contact},
+        "contact_email": contact,
+    }
+
+
+def journal_for(*, user: User):
+    return JournalEntry.objects.filter(user=user).select_related("actor").order_by("-at", "-pk")
+
+
+def due_within(*, now, days: int = 7) -> dict[str, list[tuple[User, datetime]]]:
+    """Accounts whose next step falls due before ``now + days``, per step."""
+    horizon = now + timedelta(days=days)
+    from . import sweep
+
+    deletion = [
+        (u, services.step_deadline(u))
+        for u in sweep.due_for_deletion(now=horizon).order_by("notice_sent_at")
+    ]
+    deactivation = [
+        (u, services.step_deadline(u))
+        for u in sweep.due_for_deactivation(now=horizon).order_by("notice_sent_at")
+    ]
+    warning_ids = sweep.due_for_warning_ids(now=horizon)
+    warning = sorted(
+        (
+            (u, calendar.inactivity_due(services.inactivity_reference(u)))
+            for u in User.objects.filter(pk__in=warning_ids)
+        ),
+        key=lambda pair: pair[1],
+    )
+    return {"warning": warning, "deactivation": deactivation, "deletion": deletion}
+
+
+def review_queue():
+    """Accounts whose notice could not be delivered: their clock is stopped."""
+    return User.objects.filter(
+        state__in=[AccountState.WARNED, AccountState.DEACTIVATED], notice_failed_at__isnull=False
+    ).order_by("notice_failed_at")
+
+
+def staff_inactive(*, now) -> list[User]:
+    """Staff accounts inactive for the full period (never swept; reviewed by hand)."""
+    from . import sweep
+
+    ids = sweep.due_for_warning_ids(now=now, staff=True)
+    return list(User.objects.filter(pk__in=ids).order_by("email"))
+
+
+def sweep_preview(*, now) -> dict[str, int]:
+    """What the next sweep would do, counted (dry run)."""
+    from . import sweep
+
+    return sweep.lifecycle_sweep(now=now, dry_run=True).counts()
+
+
+def failed_notices():
+    return Notice.objects.filter(
+        Q(status=Notice.Status.REFUSED) | Q(status=Notice.Status.BOUNCED)
+    ).select_related("user")

@@ -1,0 +1,36 @@
+"""Celery tasks of the lifecycle: sending notices, the hourly sweep.
+
+Tasks are thin and idempotent; they take ids and read the clock once.
+A notice's task retries with exponential backoff; when its retries run out the
+notice stays pending and the next sweep queues it again, so no mail is lost.
+"""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import app_settings, notices
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def notice_send(self, notice_id: int) -> str:
+    """Send the outbox notice ``notice_id`` (no-op when already sent or held)."""
+    try:
+        return notices.notice_deliver(notice_id=notice_id, clock=timezone.now)
+    except notices.TransientSendError as exc:
+        retries = self.request.retries or 0
+        if retries >= app_settings.notice_max_retries():
+            logger.warning("notice %s left for the sweep after %s retries", notice_id, retries)
+            return "deferred"
+        raise self.retry(exc=exc, countdown=min(3600, 30 * 2**retries)) from exc
+
+
+@shared_task(ignore_result=True)
+def lifecycle_sweep_task() -> dict:
+    """The hourly sweep (beat, see config/settings/schedule.py)."""
+    from .sweep import lifecycle_sweep
+
+    return lifecycle_sweep(now=timezone.now()).as_dict()

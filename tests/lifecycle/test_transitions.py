@@ -1,0 +1,214 @@
+"""Transitions: one transaction, one journal row, idempotent, is_active follows state."""
+
+import pytest
+from allauth.idp.oidc.models import Token
+from allauth.usersessions.models import UserSession
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.db import IntegrityError, transaction
+
+from accounts.models import AccountState, User
+from lifecycle import services
+from lifecycle.models import DeactivationReason, JournalEntry, Notice, SuspensionReason
+
+from .conftest import paris
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+NOW = paris(2027, 3, 10, 14, 5)
+
+
+@pytest.fixture
+def agent():
+    return UserFactory(is_staff=True)
+
+
+def _session_for(user):
+    store = SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store.create()
+    UserSession.objects.create(user=user, ip="127.0.0.1", session_key=store.session_key)
+    return store.session_key
+
+
+def test_deactivation_makes_the_account_inactive_with_its_reason(agent):
+    user = UserFactory()
+    services.account_deactivate(user=user, actor=agent, now=NOW, reason=DeactivationReason.OPCO)
+    user.refresh_from_db()
+    assert user.state == AccountState.DEACTIVATED
+    assert not user.is_active
+    assert user.deactivation_reason == DeactivationReason.OPCO
+    assert user.state_changed_at == NOW
+
+
+def test_deactivation_revokes_sessions_and_tokens(agent):
+    user = UserFactory()
+    key = _session_for(user)
+    Token.objects.create(user=user, type=Token.Type.ACCESS_TOKEN, hash="h1")
+    services.account_deactivate(user=user, actor=agent, now=NOW, reason=DeactivationReason.OPCO)
+    assert not Session.objects.filter(session_key=key).exists()
+    assert not UserSession.objects.filter(user=user).exists()
+    assert not Token.objects.filter(user=user).exists()
+
+
+def test_deactivation_writes_its_notice_in_the_same_transaction(agent):
+    user = UserFactory()
+    services.account_deactivate(user=user, actor=agent, now=NOW, reason=DeactivationReason.OPCO)
+    notice = Notice.objects.get(user=user)
+    assert notice.kind == Notice.Kind.DEACTIVATION
+    assert notice.status == Notice.Status.PENDING
+    assert notice.step_at == NOW
+
+
+def test_deactivation_rolled_back_leaves_no_notice_and_no_journal(agent):
+    user = UserFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.account_deactivate(
+            user=user, actor=agent, now=NOW, reason=DeactivationReason.OPCO
+        )
+        raise RuntimeError
+    assert not Notice.objects.exists()
+    assert not JournalEntry.objects.filter(user=user).exists()
+    user.refresh_from_db()
+    assert user.is_active
+
+
+def test_deactivating_twice_does_nothing_the_second_time(agent):
+    user = UserFactory()
+    services.account_deactivate(user=user, actor=agent, now=NOW, reason=DeactivationReason.OPCO)
+    services.account_deactivate(
+        user=user, actor=agent, now=paris(2027, 3, 11), reason=DeactivationReason.OPCO
+    )
+    user.refresh_from_db()
+    assert user.state_changed_at == NOW
+    assert Notice.objects.filter(user=user).count() == 1
+    assert JournalEntry.objects.filter(user=user, action="deactivated").count() == 1
+
+
+def test_an_administrator_taking_over_an_inactivity_deactivation_keeps_the_clock(agent):
+    user = UserFactory()
+    services.account_deactivate(
+        user=user, actor=None, now=NOW, reason=DeactivationReason.INACTIVITY
+    )
+    services.account_deactivate(
+        user=user, actor=agent, now=paris(2027, 3, 12), reason=DeactivationReason.OPCO
+    )
+    user.refresh_from_db()
+    assert user.deactivation_reason == DeactivationReason.OPCO
+    assert user.state_changed_at == NOW
+    assert Notice.objects.filter(user=user).count() == 1
+
+
+def test_reactivation_makes_the_account_active_and_restarts_the_inactivity_clock(agent):
+    user = UserFactory()
+    services.account_deactivate(user=user, actor=agent, now=NOW, reason=DeactivationReason.OPCO)
+    later = paris(2027, 3, 25, 23, 59)
+    services.account_reactivate(user=user, actor=agent, now=later)
+    user.refresh_from_db()
+    assert user.state == AccountState.ACTIVE
+    assert user.is_active
+    assert user.deactivation_reason == ""
+    assert user.reactivated_at == later
+    assert user.notice_sent_at is None
+
+
+def test_reactivating_an_active_account_does_nothing(agent):
+    user = UserFactory()
+    services.account_reactivate(user=user, actor=agent, now=NOW)
+    assert not JournalEntry.objects.filter(user=user).exists()
+
+
+def test_suspension_stops_sign_in_and_has_no_deletion_clock(agent):
+    user = UserFactory()
+    _session_for(user)
+    services.account_suspend(
+        user=user, actor=agent, now=NOW, reason=SuspensionReason.CGU_BREACH, note="signalé"
+    )
+    user.refresh_from_db()
+    assert user.state == AccountState.SUSPENDED
+    assert not user.is_active
+    assert not UserSession.objects.filter(user=user).exists()
+    assert not Notice.objects.filter(user=user).exists()
+    entry = JournalEntry.objects.get(user=user, action="suspended")
+    assert entry.data == {"note": "signalé"}
+    assert entry.actor_kind == "opco"
+
+
+def test_a_suspended_account_cannot_be_reactivated_only_lifted(agent):
+    user = UserFactory()
+    services.account_suspend(user=user, actor=agent, now=NOW, reason=SuspensionReason.OTHER)
+    with pytest.raises(services.TransitionNotAllowed):
+        services.account_reactivate(user=user, actor=agent, now=NOW)
+    with pytest.raises(services.TransitionNotAllowed):
+        services.account_deactivate(
+            user=user, actor=agent, now=NOW, reason=DeactivationReason.ORG_ADMIN
+        )
+    services.account_suspension_lift(user=user, actor=agent, now=paris(2027, 4, 1))
+    user.refresh_from_db()
+    assert user.state == AccountState.ACTIVE
+    assert user.reactivated_at == paris(2027, 4, 1)
+
+
+def test_suspending_a_deactivated_account_stops_its_deletion_clock(agent):
+    user = UserFactory()
+    services.account_deactivate(user=user, actor=agent, now=NOW, reason=DeactivationReason.OPCO)
+    services.account_suspend(
+        user=user, actor=agent, now=NOW, reason=SuspensionReason.LOST_CREDENTIALS
+    )
+    user.refresh_from_db()
+    assert user.deactivation_reason == ""
+    assert user.notice_sent_at is None
+
+
+def test_every_transition_is_journaled_with_who_what_when_why(agent):
+    user = UserFactory()
+    services.account_deactivate(user=user, actor=agent, now=NOW, reason=DeactivationReason.OPCO)
+    services.account_reactivate(user=user, actor=agent, now=paris(2027, 3, 11))
+    entries = list(JournalEntry.objects.filter(user=user).order_by("at"))
+    assert [(e.action, e.actor, e.actor_kind, e.reason) for e in entries] == [
+        ("deactivated", agent, "opco", "opco"),
+        ("reactivated", agent, "opco", ""),
+    ]
+
+
+def test_organisation_admin_is_journaled_as_such():
+    admin = UserFactory()
+    user = UserFactory()
+    services.account_deactivate(
+        user=user, actor=admin, now=NOW, reason=DeactivationReason.ORG_ADMIN
+    )
+    assert JournalEntry.objects.get(user=user).actor_kind == "org_admin"
+
+
+def test_activity_only_moves_forward():
+    user = UserFactory()
+    services.activity_record(user=user, at=paris(2027, 1, 2))
+    services.activity_record(user=user, at=paris(2027, 1, 1))
+    user.refresh_from_db()
+    assert user.last_activity_at == paris(2027, 1, 2)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"is_active": False},
+        {"state": AccountState.DEACTIVATED, "is_active": False, "state_changed_at": NOW},
+        {"state": AccountState.SUSPENDED, "is_active": False, "state_changed_at": NOW},
+        {
+            "state": AccountState.ACTIVE,
+            "deactivation_reason": DeactivationReason.OPCO,
+        },
+        {"notice_sent_at": NOW},
+        {
+            "state": AccountState.DEACTIVATED,
+            "is_active": True,
+            "deactivation_reason": DeactivationReason.OPCO,
+            "state_changed_at": NOW,
+        },
+        {"state": AccountState.WARNED},
+    ],
+)
+def test_database_refuses_impossible_state_combinations(fields):
+    user = UserFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(pk=user.pk).update(**fields)
