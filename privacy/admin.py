@@ -27,6 +27,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from lifecycle import services as lifecycle_services
+
 from . import app_settings, blocklist, calendar, services
 from .forms import (
     AnswerForm,
@@ -403,11 +405,18 @@ class ProofRequestAdmin(admin.ModelAdmin):
 class AccountSuspensionAdmin(admin.ModelAdmin):
     """Suspend or lift accounts (a page of its own; accounts' UserAdmin is untouched)."""
 
-    list_display = ["email", "last_name", "first_name", "is_active", "organisations"]
-    list_filter = ["is_active"]
+    list_display = [
+        "email",
+        "last_name",
+        "first_name",
+        "state",
+        "suspension_reason",
+        "organisations",
+    ]
+    list_filter = ["state", "suspension_reason"]
     search_fields = ["email", "last_name", "first_name"]
     show_full_result_count = False
-    fields = ["email", "first_name", "last_name", "is_active"]
+    fields = ["email", "first_name", "last_name", "state", "suspension_reason", "state_changed_at"]
     readonly_fields = fields
     actions = ["suspend", "lift", "report_lost_credentials"]
 
@@ -433,8 +442,6 @@ class AccountSuspensionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Suspendre les comptes (motif requis)"), permissions=["change"])
     def suspend(self, request, queryset):
-        from lifecycle import services as lifecycle_services
-
         return _with_form(
             self,
             request,
@@ -448,8 +455,6 @@ class AccountSuspensionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Lever la suspension"), permissions=["change"])
     def lift(self, request, queryset):
-        from lifecycle import services as lifecycle_services
-
         _each(
             self,
             request,

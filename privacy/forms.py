@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
+from lifecycle.models import SuspensionReason
 
 from .models import DpoRequest, ProofRequest
 
@@ -62,12 +63,7 @@ class ReasonForm(forms.Form):
 class SuspendForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Motif de la suspension"),
-        choices=[
-            ("cgu_breach", _("Manquement aux CGU")),
-            ("lost_credentials", _("Identifiants perdus ou volés")),
-            ("missing_proof", _("Justificatif de pouvoir manquant")),
-            ("other", _("Autre")),
-        ],
+        choices=SuspensionReason.choices,
     )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -21,6 +21,8 @@ from guardian.shortcuts import remove_perm
 
 from accounts import blocklist as accounts_blocklist
 from accounts.models import Membership, Organisation, User
+from lifecycle import services as lifecycle_services
+from lifecycle.models import AccountState, DeactivationReason, SuspensionReason
 from platforms.models import Access, Platform, Role
 from platforms.sessions import revoke_all
 
@@ -33,16 +35,12 @@ from .models import (
     ProofRequest,
 )
 
-# Values of lifecycle.models.DeactivationReason / SuspensionReason (TextChoices
-# compare equal to their string values).
-REASON_CLOSURE_REQUEST = "closure_request"
-REASON_END_OF_AUTHORITY = "end_of_authority"
-SUSPENSION_LOST_CREDENTIALS = "lost_credentials"
+REASON_CLOSURE_REQUEST = DeactivationReason.CLOSURE_REQUEST
+REASON_END_OF_AUTHORITY = DeactivationReason.END_OF_AUTHORITY
+SUSPENSION_LOST_CREDENTIALS = SuspensionReason.LOST_CREDENTIALS
 
 
 def _lifecycle():
-    from lifecycle import services as lifecycle_services
-
     return lifecycle_services
 
 
@@ -244,13 +242,19 @@ def _max_days(stages):
 @transaction.atomic
 def lost_credentials_report(
     *, user: User, now, reported_by: User | None = None, message: str = ""
-) -> LostCredentialsReport:
+) -> LostCredentialsReport | None:
     """Suspend ``user`` at once and queue him for an agent (no-op if already queued).
 
     ``reported_by`` is the agent when OPCO reports it, None for the public form.
     Side effects: lifecycle ``account_suspend(reason=lost_credentials)`` (sessions
-    and tokens revoked); the account's owner is emailed.
+    and tokens revoked); the account's owner is emailed. An account deactivated
+    on path a (no sign-in possible, deletion on its way) is left alone: a report
+    must not stop its deletion clock. Returns None then.
     """
+    if user.state == AccountState.DEACTIVATED and not lifecycle_services.reactivates_on_sign_in(
+        user
+    ):
+        return None
     open_report = LostCredentialsReport.objects.filter(
         user=user,
         status__in=[
@@ -375,6 +379,13 @@ def lost_credentials_access_restored(*, user: User, now) -> LostCredentialsRepor
         .first()
     )
     if report is None:
+        return None
+    user.refresh_from_db(fields=["state", "suspension_reason"])
+    if (
+        user.state == AccountState.SUSPENDED
+        and user.suspension_reason != SUSPENSION_LOST_CREDENTIALS
+    ):
+        # Suspended since for another reason (CGU breach...): only OPCO lifts that one.
         return None
     report.status = LostCredentialsReport.Status.RESOLVED
     report.resolved_at = now

@@ -203,3 +203,28 @@ def test_ordinary_password_reset_does_not_lift_a_suspension():
     assert services.lost_credentials_access_restored(user=user, now=timezone.now()) is None
     user.refresh_from_db()
     assert not user.is_active
+
+
+def test_report_on_an_account_pending_deletion_does_not_stop_its_clock(staff):
+    from lifecycle import services as lifecycle_services
+
+    user = UserFactory()
+    lifecycle_services.account_deactivate(user=user, actor=staff, now=timezone.now(), reason="opco")
+    assert services.lost_credentials_report(user=user, now=timezone.now()) is None
+    user.refresh_from_db()
+    assert user.state == "deactivated"
+    assert not LostCredentialsReport.objects.exists()
+
+
+def test_new_password_does_not_lift_a_suspension_for_another_reason(staff):
+    from lifecycle import services as lifecycle_services
+
+    user = UserFactory()
+    queued = services.lost_credentials_report(user=user, now=timezone.now())
+    services.lost_credentials_issue_access(report=queued, actor=staff, now=timezone.now())
+    lifecycle_services.account_suspend(
+        user=user, actor=staff, now=timezone.now(), reason="cgu_breach"
+    )
+    assert services.lost_credentials_access_restored(user=user, now=timezone.now()) is None
+    user.refresh_from_db()
+    assert (user.state, user.suspension_reason) == ("suspended", "cgu_breach")
