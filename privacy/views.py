@@ -53,6 +53,7 @@ def my_data(request):
             ),
             "proofs": selectors.user_proof_requests(user=request.user),
             "dpo_requests": request.user.dpo_requests.order_by("-received_at"),
+            "closure_days": app_settings.closure_highlight_days(),
         },
     )
 

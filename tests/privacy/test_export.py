@@ -189,3 +189,20 @@ def test_dpo_request_of_another_user_is_not_in_my_export(client):
     )
     _data, text = download(client, UserFactory())
     assert "secret d'autrui" not in text
+
+
+def test_export_query_count_does_not_grow_with_the_data(client, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count_for(n):
+        user = UserFactory()
+        for _ in range(n):
+            membership = MembershipFactory(user=user)
+            grant(membership, 2)
+            ClosureRequest.objects.create(user=user, status="withdrawn")
+        with CaptureQueriesContext(connection) as queries:
+            exporters.build_export(user=user, now=timezone.now())
+        return len(queries)
+
+    assert count_for(1) == count_for(4)
