@@ -11,7 +11,22 @@ def closure_highlight_days() -> int:
 
 
 def dpo_email() -> str:
-    """Mailbox of the data protection officer (reminders go there)."""
+    """Mailbox of the data protection officer (new requests and reminders go there).
+
+    The DPO email of the legal pages (``legal.SiteSettings.dpo_email``, edited in
+    the back-office) when that model exists and the field is filled, else the
+    setting PRIVACY_DPO_EMAIL.
+    """
+    from django.apps import apps
+
+    try:
+        site_settings = apps.get_model("legal", "SiteSettings")
+    except LookupError:
+        site_settings = None
+    if site_settings is not None:
+        email = site_settings.objects.filter(pk=1).values_list("dpo_email", flat=True).first()
+        if email:
+            return email
     return getattr(settings, "PRIVACY_DPO_EMAIL", "dpo@opcomobilites.fr")
 
 

@@ -2,7 +2,7 @@
 
 How an app contributes
 ----------------------
-1. Explicitly: define ``<app>/exports.py`` with a list ``EXPORTERS`` of
+1. Explicitly: define ``<app>/personal_data.py`` with a list ``EXPORTERS`` of
    ``(key, label, callable)``; ``callable(user)`` returns JSON-ready data (dicts,
    lists, str, int, bool, None) about ``user`` only. Optionally a tuple
    ``EXPORTED_MODELS`` of "app_label.ModelName" it covers. The app does not
@@ -64,9 +64,9 @@ def _discovered() -> list[Exporter]:
         if config.name == "privacy":
             continue
         try:
-            module = import_module(f"{config.name}.exports")
+            module = import_module(f"{config.name}.personal_data")
         except ModuleNotFoundError as error:
-            if error.name != f"{config.name}.exports":
+            if error.name != f"{config.name}.personal_data":
                 raise
             continue
         covered = tuple(getattr(module, "EXPORTED_MODELS", ()))
@@ -76,7 +76,7 @@ def _discovered() -> list[Exporter]:
 
 
 def exporters() -> list[Exporter]:
-    """Every exporter: privacy's, the apps' ``exports.py``, then the generic one."""
+    """Every explicit exporter: privacy's, then the apps' ``personal_data.py``."""
     return [*_REGISTRY.values(), *_discovered()]
 
 

@@ -206,3 +206,50 @@ def test_export_query_count_does_not_grow_with_the_data(client, staff):
         return len(queries)
 
     assert count_for(1) == count_for(4)
+
+
+def test_cgu_acceptances_and_cookie_choices_are_exported(client):
+    """legal's data reaches the export through the generic exporter (skipped before merge)."""
+    try:
+        acceptance_model = apps.get_model("legal", "CGUAcceptance")
+        consent_model = apps.get_model("legal", "ConsentRecord")
+    except LookupError:
+        pytest.skip("the legal app's models are not merged yet")
+    from tests.legal.factories import CGUVersionFactory
+
+    version = CGUVersionFactory()
+    me, other = UserFactory(), UserFactory()
+    for user, tag in [(me, "MINE"), (other, "THEIRS")]:
+        acceptance_model.objects.create(
+            user=user,
+            version=version,
+            version_hash="0" * 64,
+            accepted_at=timezone.now(),
+            ip_address="192.0.2.7",
+            user_agent=f"UA-CGU-{tag}",
+            context=acceptance_model.Context.values[0],
+        )
+        consent_model.objects.create(
+            user=user,
+            categories={"audience": True},
+            notice_version=f"N-{tag}",
+            recorded_at=timezone.now(),
+        )
+    _data, text = download(client, me)
+    assert "UA-CGU-MINE" in text and "N-MINE" in text
+    assert "THEIRS" not in text
+    assert other.email not in text
+
+
+def test_an_app_contributes_an_exporter_through_its_personal_data_module(client, monkeypatch):
+    import sys
+    import types
+
+    module = types.ModuleType("platforms.personal_data")
+    module.EXPORTERS = [("platform_prefs", "Préférences", lambda user: {"owner": user.pk})]
+    module.EXPORTED_MODELS = ()
+    monkeypatch.setitem(sys.modules, "platforms.personal_data", module)
+    user = UserFactory()
+    data, _text = download(client, user)
+    [section] = [s for s in data["sections"] if s["key"] == "platform_prefs"]
+    assert section == {"key": "platform_prefs", "label": "Préférences", "data": {"owner": user.pk}}

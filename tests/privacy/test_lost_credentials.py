@@ -209,7 +209,9 @@ def test_report_on_an_account_pending_deletion_does_not_stop_its_clock(staff):
     from lifecycle import services as lifecycle_services
 
     user = UserFactory()
-    lifecycle_services.account_deactivate(user=user, actor=staff, now=timezone.now(), reason="opco")
+    lifecycle_services.account_deactivate(
+        user=user, actor=staff, now=timezone.now(), reason="opco"
+    )
     assert services.lost_credentials_report(user=user, now=timezone.now()) is None
     user.refresh_from_db()
     assert user.state == "deactivated"
