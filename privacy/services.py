@@ -770,7 +770,22 @@ def membership_end(*, membership: Membership, actor: User, now) -> bool:
         reason=REASON_END_OF_AUTHORITY,
         data={"organisation": organisation.siret, "accesses": accesses},
     )
-    if Membership.objects.filter(user=user).exists() or not user.is_active:
+    return account_left_without_membership(user=user, actor=actor, now=now)
+
+
+@transaction.atomic
+def account_left_without_membership(*, user: User, actor: User | None, now) -> bool:
+    """Deactivate on path a (reason end_of_authority) an active account with no membership.
+
+    Called after a membership ended, here or by ``accounts.services.membership_remove``
+    (through the ``accounts.events.membership_ended`` signal). No-op (False) when
+    the user still belongs to an organisation or cannot sign in already. Staff
+    accounts are never deactivated this way.
+    """
+    if user.is_staff or Membership.objects.filter(user=user).exists():
+        return False
+    user.refresh_from_db(fields=["is_active", "state"])
+    if not user.is_active:
         return False
     _lifecycle().account_deactivate(
         user=user, actor=actor, now=now, reason=REASON_END_OF_AUTHORITY

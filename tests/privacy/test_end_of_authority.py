@@ -99,3 +99,47 @@ def test_cannot_quit_an_organisation_one_is_not_in(client):
     membership = MembershipFactory()
     client.force_login(UserFactory())
     assert client.post(quit_url(membership)).status_code == 404
+
+
+def test_membership_removed_elsewhere_deactivates_an_account_left_alone(staff):
+    """What the receiver of accounts.events.membership_ended does (org-admin removal)."""
+    from django.utils import timezone
+
+    from privacy import services
+
+    member = MembershipFactory()
+    user = member.user
+    member.delete()
+    assert services.account_left_without_membership(user=user, actor=staff, now=timezone.now())
+    user.refresh_from_db()
+    assert (user.state, user.deactivation_reason) == ("deactivated", "end_of_authority")
+    assert not services.account_left_without_membership(user=user, actor=staff, now=timezone.now())
+
+
+def test_an_account_with_another_membership_is_not_deactivated(staff):
+    from django.utils import timezone
+
+    from privacy import services
+
+    member = MembershipFactory()
+    MembershipFactory(user=member.user)
+    member.delete()
+    assert not services.account_left_without_membership(
+        user=member.user, actor=staff, now=timezone.now()
+    )
+    member.user.refresh_from_db()
+    assert member.user.is_active
+
+
+def test_the_org_admin_removal_signal_deactivates_when_present(staff):
+    events = pytest.importorskip("accounts.events")
+    from django.utils import timezone
+
+    member = MembershipFactory()
+    user, organisation = member.user, member.organisation
+    member.delete()
+    events.membership_ended.send(
+        sender=Membership, user=user, organisation=organisation, actor=staff, now=timezone.now()
+    )
+    user.refresh_from_db()
+    assert user.deactivation_reason == "end_of_authority"
