@@ -4,7 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 from django.utils import timezone
 
-from . import blocklist, services
+from . import services
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,8 +16,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def clean_email(self, email: str) -> str:
         """Refuse blocklisted emails and domains (sign-up and email change alike)."""
+        from .blocklist import check_email
+
         email = super().clean_email(email)
-        blocklist.check_email(email)
+        check_email(email)
         return email
 
     def save_user(self, request, user, form, commit=True):
