@@ -158,3 +158,54 @@ def failed_notices():
     return Notice.objects.filter(
         Q(status=Notice.Status.REFUSED) | Q(status=Notice.Status.BOUNCED)
     ).select_related("user")
+
+
+def needs_popin(*, user: User) -> bool:
+    """Whether deactivating ``user`` is confirmed by the dated pop-in (M-Gestion, M-Contributions)."""
+    from platforms.models import Access
+
+    return Access.objects.filter(membership__user=user, platform__deactivation_popin=True).exists()
+
+
+def deletion_date_if_deactivated(*, now) -> str:
+    """ "26 mars 2027": when an account deactivated at ``now`` would be deleted."""
+    from .notices import french_date
+
+    return french_date(calendar.paris_date(calendar.notice_deadline(now)))
+
+
+def org_deactivation_problem(*, admin: User, user: User) -> str | None:
+    """Why ``admin`` (an organisation's Administrateur) may not deactivate ``user``, or None."""
+    from accounts.models import Membership
+
+    if admin.pk == user.pk:
+        return _("Vous ne pouvez pas désactiver votre propre compte.")
+    if user.state == AccountState.DEACTIVATED:
+        return _("Ce compte est déjà désactivé.")
+    if user.state == AccountState.SUSPENDED:
+        return _("Ce compte est suspendu par OPCO Mobilités.")
+    if user.is_staff:
+        return _("Ce compte est celui d'un agent OPCO Mobilités.")
+    administered = Membership.objects.filter(user=admin, is_administrator=True).values(
+        "organisation"
+    )
+    if Membership.objects.filter(user=user).exclude(organisation__in=administered).exists():
+        return _(
+            "Cette personne travaille aussi pour une autre organisation : vous ne pouvez pas "
+            "désactiver son compte. Retirez-la de votre organisation à la place."
+        )
+    return None
+
+
+def org_reactivation_problem(*, admin: User, user: User) -> str | None:
+    """Why ``admin`` may not reactivate ``user``, or None."""
+    if user.state == AccountState.SUSPENDED:
+        return _("Ce compte est suspendu : seule OPCO Mobilités peut lever la suspension.")
+    if user.state not in (AccountState.DEACTIVATED, AccountState.WARNED):
+        return _("Ce compte est déjà actif.")
+    if user.state == AccountState.DEACTIVATED and user.deactivation_reason not in (
+        DeactivationReason.ORG_ADMIN,
+        DeactivationReason.INACTIVITY,
+    ):
+        return _("Ce compte a été désactivé par OPCO Mobilités : seule elle peut le réactiver.")
+    return None

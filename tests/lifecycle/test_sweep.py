@@ -260,10 +260,33 @@ def test_command_refuses_a_naive_instant():
 
 
 def test_a_second_sweep_does_not_run_while_one_holds_the_lock():
+    import threading
+
+    from django.db import connection, connections
+
     dormant(paris(2024, 1, 1, 9, 0))
-    with sweep_lock() as held:
-        assert held
+    if connection.vendor != "postgresql":
+        with sweep_lock() as held:
+            assert held
+            summary = lifecycle_sweep(now=paris(2027, 6, 1, 10, 0))
+    else:  # the advisory lock belongs to a session: hold it from another connection
+        holding, done = threading.Event(), threading.Event()
+
+        def other_sweep():
+            try:
+                with sweep_lock() as held:
+                    assert held
+                    holding.set()
+                    done.wait(10)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=other_sweep)
+        thread.start()
+        assert holding.wait(10)
         summary = lifecycle_sweep(now=paris(2027, 6, 1, 10, 0))
+        done.set()
+        thread.join()
     assert summary.locked_out
     assert summary.warned == []
 
