@@ -183,3 +183,26 @@ def test_overdue_list_shows_only_open_requests_past_their_deadline(client, staff
     assert "late@example.fr" in page.text
     assert "intime@example.fr" not in page.text
     assert "privacy-late" in page.text
+
+
+@pytest.mark.parametrize(("offset", "overdue"), [(-1, False), (0, True)])
+def test_a_request_is_overdue_from_its_deadline_not_a_second_before(
+    client, staff, offset, overdue
+):
+    make_request(paris(2027, 1, 10, 10, 0), requester_email="borne@example.fr")  # due 11 Feb 00:00
+    with time_machine.travel(paris(2027, 2, 11, 0, 0) + dt.timedelta(seconds=offset), tick=False):
+        client.force_login(staff)
+        page = client.get(reverse("admin:privacy_dporequest_changelist") + "?echeance=overdue")
+    assert ("borne@example.fr" in page.text) is overdue
+
+
+def test_reminder_task_uses_the_current_time(django_capture_on_commit_callbacks, mailoutbox):
+    from privacy.tasks import dpo_reminders_task
+
+    make_request(paris(2027, 1, 10, 10, 0))
+    with (
+        time_machine.travel(paris(2027, 2, 9, 0, 0), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert dpo_reminders_task() == 1
+    assert "2 jours" in mailoutbox[0].subject
