@@ -230,3 +230,8 @@ def test_new_password_does_not_lift_a_suspension_for_another_reason(staff):
     assert services.lost_credentials_access_restored(user=user, now=timezone.now()) is None
     user.refresh_from_db()
     assert (user.state, user.suspension_reason) == ("suspended", "cgu_breach")
+
+
+def test_sign_in_page_links_to_the_form(client):
+    page = client.get(reverse("account_login"))
+    assert reverse(URL) in page.text
