@@ -208,9 +208,10 @@ def dpo_reminders_send(*, now) -> int:
     stages = sorted(app_settings.dpo_reminder_days(), reverse=True)
     sent = 0
     open_requests = DpoRequest.objects.filter(status=DpoRequest.Status.OPEN, due_at__gt=now)
-    for request in open_requests.filter(due_at__lte=now + _max_days(stages)).iterator():
+    due_soon = open_requests.filter(due_at__lte=now + _max_days(stages))
+    for pk in list(due_soon.values_list("pk", flat=True)):
         with transaction.atomic():
-            request = DpoRequest.objects.select_for_update().get(pk=request.pk)
+            request = DpoRequest.objects.select_for_update().get(pk=pk)
             due_stages = [
                 n
                 for n in stages
@@ -689,13 +690,18 @@ def proof_sweep(*, now) -> dict:
     summary = {"reminded": 0, "expired": 0}
     stages = sorted(app_settings.proof_reminder_days(), reverse=True)
     pending = ProofRequest.objects.filter(status=ProofRequest.Status.PENDING)
-    for request in pending.filter(due_at__lte=now).iterator():
-        proof_request_expire(request=request, now=now)
-        summary["expired"] += 1
+    # Ids first: rows change state inside the loop.
+    for pk in list(pending.filter(due_at__lte=now).values_list("pk", flat=True)):
+        request = proof_request_expire(request=ProofRequest(pk=pk), now=now)
+        summary["expired"] += int(request.status == ProofRequest.Status.EXPIRED)
     soon = pending.filter(due_at__gt=now, due_at__lte=now + _max_days(stages))
-    for request in soon.select_related("user").iterator():
+    for pk in list(soon.values_list("pk", flat=True)):
         with transaction.atomic():
-            request = ProofRequest.objects.select_for_update().get(pk=request.pk)
+            request = (
+                ProofRequest.objects.select_for_update(of=("self",))
+                .select_related("user", "organisation")
+                .get(pk=pk)
+            )
             if request.status != ProofRequest.Status.PENDING:
                 continue
             due_stages = [
