@@ -207,6 +207,11 @@ def export_profile(user) -> dict:
         "date_joined": value(user.date_joined),
         "last_login": value(user.last_login),
         "last_activity_at": value(user.last_activity_at),
+        # Lifecycle state (fields added to User by the lifecycle app).
+        "state": getattr(user, "state", None),
+        "deactivation_reason": getattr(user, "deactivation_reason", None),
+        "suspension_reason": getattr(user, "suspension_reason", None),
+        "state_changed_at": value(getattr(user, "state_changed_at", None)),
     }
 
 
