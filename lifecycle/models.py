@@ -78,8 +78,9 @@ class Notice(models.Model):
     """An email of the lifecycle, written in the transition's transaction (outbox).
 
     A Celery task sends it after commit; ``accepted_at`` (the instant the mail
-    provider accepted it) starts the step's clock. At most one live notice
-    (pending or accepted) per account, kind and step.
+    provider accepted it) starts the step's clock. At most one pending notice
+    per account, kind and step; a transition cancels the pending notices of the
+    step it ends.
     """
 
     ERASURE = "cascade"
@@ -118,8 +119,8 @@ class Notice(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "kind", "step_at"],
-                condition=models.Q(status__in=["pending", "accepted"]),
-                name="lifecycle_notice_one_live_per_step",
+                condition=models.Q(status="pending"),
+                name="lifecycle_notice_one_pending_per_step",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="accepted") | models.Q(accepted_at__isnull=False),

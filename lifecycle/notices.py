@@ -223,7 +223,7 @@ def notice_resend(*, user: User, actor: User, now) -> Notice | None:
         user=locked,
         kind=kind,
         step_at=locked.state_changed_at,
-        status__in=[Notice.Status.PENDING, Notice.Status.ACCEPTED],
+        status=Notice.Status.PENDING,
     ).exists():
         return None
     journal_write(user=locked, actor=actor, action="notice_resent", at=now, data={"kind": kind})

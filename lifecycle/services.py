@@ -79,6 +79,10 @@ def _set_state(user: User, state: str, *, now, **extra) -> None:
     if extra:
         raise TypeError(f"Unknown fields: {sorted(extra)}")
     user.save(update_fields=list(STATE_FIELDS))
+    # Notices not sent yet announce a step that just ended: never send them.
+    Notice.objects.filter(user=user, status=Notice.Status.PENDING).update(
+        status=Notice.Status.CANCELLED, claimed_until=None
+    )
 
 
 def sessions_end(*, user: User) -> int:
