@@ -22,6 +22,14 @@ class AccountAdapter(DefaultAccountAdapter):
     transaction: a failure leaves neither behind.
     """
 
+    def clean_email(self, email: str) -> str:
+        """Refuse blocklisted emails and domains (sign-up and email change alike)."""
+        from .blocklist import check_email
+
+        email = super().clean_email(email)
+        check_email(email)
+        return email
+
     def save_user(self, request, user, form, commit=True):
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=False)

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from . import blocklist
 from .identifiers import normalise, validate_siret
 from .models import Organisation
 
@@ -52,6 +53,7 @@ class SignupForm(forms.Form):
     def clean_siret(self) -> str:
         siret = normalise(self.cleaned_data["siret"])
         validate_siret(siret)
+        blocklist.check_siren(siret)
         return siret
 
     def clean(self):

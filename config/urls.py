@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("platforms.urls")),
     path("", include("lifecycle.urls")),
     path("", include("legal.urls")),
+    path("", include("privacy.urls")),
 ]

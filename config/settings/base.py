@@ -405,3 +405,21 @@ LIFECYCLE_CONTACT_EMAIL = env.str(
 DEMO_DATA_LOADERS = [*DEMO_DATA_LOADERS, "lifecycle.demo.load"]
 # Platform activity batches also cancel inactivity warnings (after the sso section).
 PLATFORMS_ACTIVITY_BULK_RECORDER = "lifecycle.services.activity_record_bulk"
+
+# --- rights ---
+# GDPR rights and access protection live in the privacy app (docs/decisions.md).
+INSTALLED_APPS += ["privacy"]
+ACCOUNTS_BLOCKLIST_CHECKER = "privacy.blocklist.is_blocked"
+PRIVACY_DPO_EMAIL = env.str("PRIVACY_DPO_EMAIL", default="dpo@opcomobilites.fr")
+PRIVACY_DPO_REMINDER_DAYS = [7, 2]
+PRIVACY_CLOSURE_HIGHLIGHT_DAYS = 30
+PRIVACY_PROOF_DEADLINE_DAYS = 30
+PRIVACY_PROOF_REMINDER_DAYS = [15, 3]
+PRIVACY_PROOF_MAX_BYTES = 5 * 1024 * 1024
+# (max requests, window in seconds) per client IP on the public lost-credentials form.
+PRIVACY_LOST_CREDENTIALS_RATES = [(5, 60), (20, 3600)]
+# Records upload names Django had to strip of a path, so proof uploads refuse them.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
+    "privacy.middleware.UploadNameGuardMiddleware",
+)

@@ -24,3 +24,22 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=17),
     },
 }
+
+# --- rights ---
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Proof-of-authority reminders and suspension at the deadline: deadlines
+        # fall at 00:00 Europe/Paris, so every 15 minutes keeps each action well
+        # within the hour after it.
+        "privacy-proof-sweep": {
+            "task": "privacy.tasks.proof_sweep_task",
+            "schedule": crontab(minute="*/15"),
+            "options": {"expire_seconds": 14 * 60},
+        },
+        "privacy-dpo-reminders": {
+            "task": "privacy.tasks.dpo_reminders_task",
+            "schedule": crontab(minute=5),
+            "options": {"expire_seconds": 50 * 60},
+        },
+    }
+)

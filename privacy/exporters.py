@@ -1,0 +1,402 @@
+"""The personal-data exporter registry ("Mes données" page and JSON download).
+
+How an app contributes
+----------------------
+1. Explicitly: define ``<app>/personal_data.py`` with a list ``EXPORTERS`` of
+   ``(key, label, callable)``; ``callable(user)`` returns JSON-ready data (dicts,
+   lists, str, int, bool, None) about ``user`` only. Optionally a tuple
+   ``EXPORTED_MODELS`` of "app_label.ModelName" it covers. The app does not
+   import ``privacy``: the modules are discovered at call time. ``privacy``
+   itself registers exporters here with ``register``.
+2. Automatically: every other installed model of a project app with a direct
+   foreign key to the user is exported by the generic exporter, rows selected
+   by the field that owns the row (the one named ``user``, else every user
+   foreign key that is not ``SET_NULL``). So a model added by any app appears in
+   the export without further work; register an explicit exporter to shape it.
+
+Invariants: an export holds only rows about the user; references to other
+people are reduced to "OPCO agent" / "another user" (no name, no email);
+secrets (password hashes, tokens, MFA secrets) are never exported.
+"""
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+PROJECT_APPS = ("accounts", "platforms", "lifecycle", "legal", "privacy")
+SECRET_FIELD_NAMES = {"password", "token", "key", "secret", "hash", "session_key"}
+SECRET_SUFFIXES = ("_token", "_secret", "_hash", "_key")
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Exporter:
+    key: str
+    label: str
+    func: Callable
+    models: tuple[str, ...] = field(default_factory=tuple)
+
+
+_REGISTRY: dict[str, Exporter] = {}
+
+
+def register(key: str, label, *, models: tuple[str, ...] = ()):
+    """Decorator: register ``func(user)`` under ``key`` (overwrites a same key)."""
+
+    def decorator(func):
+        _REGISTRY[key] = Exporter(key=key, label=label, func=func, models=models)
+        return func
+
+    return decorator
+
+
+def _discovered() -> list[Exporter]:
+    found = []
+    for config in apps.get_app_configs():
+        if config.name == "privacy":
+            continue
+        try:
+            module = import_module(f"{config.name}.personal_data")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.personal_data":
+                raise
+            continue
+        covered = tuple(getattr(module, "EXPORTED_MODELS", ()))
+        for key, label, func in getattr(module, "EXPORTERS", []):
+            found.append(Exporter(key=key, label=label, func=func, models=covered))
+    return found
+
+
+def exporters() -> list[Exporter]:
+    """Every explicit exporter: privacy's, then the apps' ``personal_data.py``."""
+    return [*_REGISTRY.values(), *_discovered()]
+
+
+# --- Values -----------------------------------------------------------------
+
+
+def _other_person(user_obj) -> str:
+    if user_obj is None:
+        return None
+    return str(_("agent OPCO Mobilités")) if user_obj.is_staff else str(_("autre utilisateur"))
+
+
+def value(obj):
+    """A JSON-ready form of a model field value."""
+    if isinstance(obj, dt.datetime | dt.date | dt.time):
+        return obj.isoformat()
+    if isinstance(obj, decimal.Decimal | uuid.UUID):
+        return str(obj)
+    if isinstance(obj, dict | list | str | int | float | bool) or obj is None:
+        return obj
+    return str(obj)
+
+
+def _is_secret(field_name: str) -> bool:
+    name = field_name.lower()
+    return name in SECRET_FIELD_NAMES or name.endswith(SECRET_SUFFIXES)
+
+
+def row(instance, *, user, skip: tuple[str, ...] = ()) -> dict:
+    """Concrete fields of ``instance``; user links shown as "self" or a neutral label."""
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    out = {}
+    for f in instance._meta.concrete_fields:
+        if f.name in skip or _is_secret(f.name):
+            continue
+        if f.is_relation and f.related_model is user_model:
+            target_id = getattr(instance, f.attname)
+            if target_id is None:
+                out[f.name] = None
+            elif target_id == user.pk:
+                out[f.name] = str(_("vous"))
+            else:
+                out[f.name] = _other_person(getattr(instance, f.name))
+        elif f.is_relation:
+            target = getattr(instance, f.name)
+            out[f.name] = str(target) if target is not None else None
+        else:
+            out[f.name] = value(f.value_from_object(instance))
+    return out
+
+
+# --- The generic exporter ----------------------------------------------------------
+
+
+def _owner_fields(model) -> list[str]:
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    links = [
+        f
+        for f in model._meta.concrete_fields
+        if f.is_relation and f.related_model is user_model and (f.many_to_one or f.one_to_one)
+    ]
+    named = [f for f in links if f.name == "user"]
+    if named:
+        return ["user"]
+    return [f.name for f in links if f.remote_field.on_delete is not models.SET_NULL]
+
+
+def generic_models(*, covered: set[str]) -> list[type[models.Model]]:
+    """Project models with an owning user link that no explicit exporter covers."""
+    found = []
+    for model in apps.get_models():
+        label = model._meta.label
+        if model._meta.app_label not in PROJECT_APPS or label in covered:
+            continue
+        if model._meta.proxy or model is apps.get_model(settings.AUTH_USER_MODEL):
+            continue
+        if _owner_fields(model):
+            found.append(model)
+    return found
+
+
+def _generic_section(model, user) -> list[dict]:
+    query = models.Q()
+    for name in _owner_fields(model):
+        query |= models.Q(**{name: user})
+    return [row(obj, user=user) for obj in model._default_manager.filter(query).order_by("pk")]
+
+
+# --- Building the export ------------------------------------------------------------
+
+
+def build_export(*, user, now) -> dict:
+    """The whole export of ``user``: one section per exporter, then generic sections.
+
+    Shape: {"format": 1, "generated_at": ISO, "sections": [{"key", "label", "data"}]}.
+    """
+    sections = []
+    covered: set[str] = set()
+    for exporter in exporters():
+        sections.append(
+            {"key": exporter.key, "label": str(exporter.label), "data": exporter.func(user)}
+        )
+        covered.update(exporter.models)
+    for model in generic_models(covered=covered):
+        data = _generic_section(model, user)
+        sections.append(
+            {
+                "key": model._meta.label_lower,
+                "label": str(model._meta.verbose_name_plural).capitalize(),
+                "data": data,
+            }
+        )
+    return {"format": FORMAT_VERSION, "generated_at": now.isoformat(), "sections": sections}
+
+
+# --- Exporters of the apps below privacy (accounts, platforms, allauth) ----------------
+
+
+@register("profile", _("Profil"), models=())
+def export_profile(user) -> dict:
+    return {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "phone": user.phone,
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "date_joined": value(user.date_joined),
+        "last_login": value(user.last_login),
+        "last_activity_at": value(user.last_activity_at),
+        # Lifecycle state (fields added to User by the lifecycle app).
+        "state": getattr(user, "state", None),
+        "deactivation_reason": getattr(user, "deactivation_reason", None),
+        "suspension_reason": getattr(user, "suspension_reason", None),
+        "state_changed_at": value(getattr(user, "state_changed_at", None)),
+    }
+
+
+@register("emails", _("Adresses e-mail"), models=("account.EmailAddress",))
+def export_emails(user) -> list:
+    from allauth.account.models import EmailAddress
+
+    return [
+        {"email": a.email, "primary": a.primary, "verified": a.verified}
+        for a in EmailAddress.objects.filter(user=user).order_by("pk")
+    ]
+
+
+@register(
+    "organisations",
+    _("Organisations et habilitations"),
+    models=("accounts.Membership", "platforms.Access"),
+)
+def export_organisations(user) -> list:
+    from accounts.models import Membership
+
+    memberships = (
+        Membership.objects.filter(user=user)
+        .select_related("organisation", "invited_by")
+        .prefetch_related("accesses__platform", "accesses__role", "accesses__granted_by")
+        .order_by("pk")
+    )
+    return [
+        {
+            "organisation": m.organisation.legal_name,
+            "siret": m.organisation.siret,
+            "siren": m.organisation.siren,
+            "kind": m.organisation.get_kind_display(),
+            "is_administrator": m.is_administrator,
+            "is_legal_representative": m.is_legal_representative,
+            "member_since": value(m.created_at),
+            "invited_by": _other_person(m.invited_by),
+            "accesses": [
+                {
+                    "platform": a.platform.name,
+                    "role": a.role.name,
+                    "granted_at": value(a.granted_at),
+                    "granted_by": None
+                    if a.granted_by_id is None
+                    else (
+                        str(_("vous"))
+                        if a.granted_by_id == user.pk
+                        else _other_person(a.granted_by)
+                    ),
+                }
+                for a in m.accesses.all()
+            ],
+        }
+        for m in memberships
+    ]
+
+
+@register("join_requests", _("Demandes de rattachement"), models=("accounts.JoinRequest",))
+def export_join_requests(user) -> list:
+    from accounts.models import JoinRequest
+
+    return [
+        {
+            "organisation": r.organisation.legal_name,
+            "siret": r.organisation.siret,
+            "status": r.get_status_display(),
+            "created_at": value(r.created_at),
+            "decided_at": value(r.decided_at),
+        }
+        for r in JoinRequest.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("pk")
+    ]
+
+
+@register("sessions", _("Sessions ouvertes"), models=("usersessions.UserSession",))
+def export_sessions(user) -> list:
+    from allauth.usersessions.models import UserSession
+
+    return [
+        {
+            "created_at": value(s.created_at),
+            "last_seen_at": value(s.last_seen_at),
+            "ip": s.ip,
+            "user_agent": s.user_agent,
+        }
+        for s in UserSession.objects.filter(user=user).order_by("pk")
+    ]
+
+
+@register("mfa", _("Double authentification"), models=("mfa.Authenticator",))
+def export_mfa(user) -> list:
+    from allauth.mfa.models import Authenticator
+
+    # Only the kind and dates: the secrets stay secret.
+    return [
+        {
+            "type": a.get_type_display(),
+            "created_at": value(a.created_at),
+            "last_used_at": value(a.last_used_at),
+        }
+        for a in Authenticator.objects.filter(user=user).order_by("pk")
+    ]
+
+
+@register(
+    "sso_grants", _("Connexions aux plateformes (jetons)"), models=("allauth_idp_oidc.Token",)
+)
+def export_sso_grants(user) -> list:
+    from allauth.idp.oidc.models import Token
+
+    return [
+        {
+            "platform": str(t.client),
+            "type": t.get_type_display() if hasattr(t, "get_type_display") else str(t.type),
+            "created_at": value(getattr(t, "created_at", None)),
+            "expires_at": value(getattr(t, "expires_at", None)),
+        }
+        for t in Token.objects.filter(user=user).select_related("client").order_by("pk")
+    ]
+
+
+# --- Exporters of the privacy app -----------------------------------------------------------
+
+
+@register("closure_requests", _("Demandes de clôture"), models=("privacy.ClosureRequest",))
+def export_closure_requests(user) -> list:
+    from .models import ClosureRequest
+
+    return [
+        row(r, user=user)
+        for r in ClosureRequest.objects.filter(user=user).select_related("processed_by")
+    ]
+
+
+@register("dpo_requests", _("Demandes au DPO"), models=("privacy.DpoRequest",))
+def export_dpo_requests(user) -> list:
+    from .models import DpoRequest
+
+    return [
+        row(r, user=user, skip=("reminders_sent",))
+        for r in DpoRequest.objects.filter(user=user).select_related("created_by")
+    ]
+
+
+@register(
+    "lost_credentials",
+    _("Signalements d'identifiants perdus ou volés"),
+    models=("privacy.LostCredentialsReport",),
+)
+def export_lost_credentials(user) -> list:
+    from .models import LostCredentialsReport
+
+    return [
+        row(r, user=user)
+        for r in LostCredentialsReport.objects.filter(user=user).select_related(
+            "reported_by", "issued_by"
+        )
+    ]
+
+
+@register(
+    "proofs",
+    _("Justificatifs de pouvoir"),
+    models=("privacy.ProofRequest", "privacy.ProofDocument"),
+)
+def export_proofs(user) -> list:
+    from .models import ProofRequest
+
+    out = []
+    for r in (
+        ProofRequest.objects.filter(user=user)
+        .select_related("organisation", "requested_by", "decided_by")
+        .prefetch_related("documents")
+    ):
+        data = row(r, user=user, skip=("reminders_sent",))
+        data["documents"] = [
+            {
+                "id": str(d.pk),
+                "file_name": d.original_name,
+                "content_type": d.content_type,
+                "size": d.size,
+                "uploaded_at": value(d.uploaded_at),
+            }
+            for d in r.documents.all()
+        ]
+        out.append(data)
+    return out

@@ -1,0 +1,74 @@
+"""Edges of the privacy app (signals only at the boundary with other apps).
+
+- allauth's ``password_reset``: a user who sets a new password through the link
+  an agent issued after lost credentials gets his suspension lifted.
+- allauth's ``user_logged_in``: a user asked for a proof of authority is told so
+  at sign-in (a message with the link), besides the email and the home notice.
+- ``accounts.events.membership_ended`` (sent by ``accounts.services.membership_remove``
+  when an organisation administrator or OPCO removes a member, once that branch
+  is merged): an account left with no membership is deactivated on path a.
+- ``ProofDocument`` deletion (explicit, or cascaded from the user's deletion):
+  the file is removed from disk after commit, so deleted accounts leave no
+  uploaded document behind.
+"""
+
+from allauth.account.signals import password_reset, user_logged_in
+from django.contrib import messages
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .models import ProofDocument
+
+
+@receiver(password_reset, dispatch_uid="privacy_lost_credentials_reset")
+def _on_password_reset(sender, request, user, **kwargs):
+    from .services import lost_credentials_access_restored
+
+    lost_credentials_access_restored(user=user, now=timezone.now())
+
+
+@receiver(post_delete, sender=ProofDocument, dispatch_uid="privacy_proof_file_cleanup")
+def _on_proof_document_deleted(sender, instance, **kwargs):
+    from .services import proof_document_path
+
+    path = proof_document_path(instance)
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+
+
+@receiver(user_logged_in, dispatch_uid="privacy_proof_notice_at_sign_in")
+def _on_logged_in(sender, request, user, **kwargs):
+    from django.urls import reverse
+    from django.utils.html import format_html
+    from django.utils.translation import gettext as _
+
+    from .selectors import user_open_proof_requests
+
+    for proof in user_open_proof_requests(user=user):
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("OPCO Mobilités vous demande un justificatif de pouvoir pour %(org)s.")
+                % {"org": proof.organisation.legal_name},
+                reverse("privacy:proof_detail", args=[proof.pk]),
+                _("Déposer le justificatif"),
+            ),
+        )
+
+
+def _on_membership_ended(sender, user, organisation, actor, now, **kwargs):
+    from .services import account_left_without_membership
+
+    account_left_without_membership(user=user, actor=actor, now=now)
+
+
+try:  # the signal exists once the org-admin work (accounts.events) is merged
+    from accounts.events import membership_ended as _membership_ended
+except ImportError:  # pragma: no cover - before that merge
+    _membership_ended = None
+if _membership_ended is not None:
+    _membership_ended.connect(
+        _on_membership_ended, dispatch_uid="privacy_end_of_authority_deactivation"
+    )
