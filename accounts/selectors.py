@@ -7,6 +7,7 @@ Every list here is fetched in a fixed number of queries, whatever its length
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from platforms import selectors as platform_selectors
 from platforms.models import Access, Platform
 
 from .models import (
@@ -70,12 +71,23 @@ def organisation_for_admin(*, user: User, organisation_pk: int) -> Organisation:
     return organisation
 
 
+def _member_users_prefetch() -> Prefetch:
+    # Each user carries whether his deactivation needs the dated pop-in (read by
+    # lifecycle's member controls), so the list costs no query per member.
+    flag = {
+        platform_selectors.DEACTIVATION_POPIN_FLAG: platform_selectors.deactivation_popin_exists()
+    }
+    return Prefetch("user", queryset=User.objects.annotate(**flag))
+
+
 def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
-    """Members of ``organisation`` with their user and accesses (3 queries in all)."""
+    """Members of ``organisation`` with their user and accesses (a fixed number of queries).
+
+    Each user is annotated with ``platforms.selectors.DEACTIVATION_POPIN_FLAG``.
+    """
     return (
         Membership.objects.filter(organisation=organisation)
-        .select_related("user")
-        .prefetch_related(_accesses_prefetch())
+        .prefetch_related(_member_users_prefetch(), _accesses_prefetch())
         .order_by("user__last_name", "user__first_name", "user__email")
     )
 

@@ -161,10 +161,18 @@ def failed_notices():
 
 
 def needs_popin(*, user: User) -> bool:
-    """Whether deactivating ``user`` is confirmed by the dated pop-in (M-Gestion, M-Contributions)."""
-    from platforms.models import Access
+    """Whether deactivating ``user`` is confirmed by the dated pop-in (M-Gestion, M-Contributions).
 
-    return Access.objects.filter(membership__user=user, platform__deactivation_popin=True).exists()
+    No query when a list selector annotated the flag on ``user``
+    (``platforms.selectors.DEACTIVATION_POPIN_FLAG``, e.g. the member list of
+    "Mon organisation"); otherwise one.
+    """
+    from platforms import selectors as platform_selectors
+
+    flag = getattr(user, platform_selectors.DEACTIVATION_POPIN_FLAG, None)
+    if flag is not None:
+        return bool(flag)
+    return platform_selectors.deactivation_popin_accesses(user=user).exists()
 
 
 def deletion_date_if_deactivated(*, now) -> str:

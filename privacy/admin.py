@@ -28,8 +28,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from lifecycle import services as lifecycle_services
+from lifecycle.calendar import paris_date
 
-from . import app_settings, blocklist, calendar, services
+from . import app_settings, blocklist, services
 from .forms import (
     AnswerForm,
     DpoRequestAdminForm,
@@ -143,7 +144,7 @@ class ClosureRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("âge"))
     def age(self, obj):
-        days = calendar.paris_days_between(obj.created_at, timezone.now())
+        days = (paris_date(timezone.now()) - paris_date(obj.created_at)).days
         label = ngettext("%(n)d jour", "%(n)d jours", days) % {"n": days}
         if (
             obj.status == ClosureRequest.Status.PENDING

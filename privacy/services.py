@@ -5,6 +5,9 @@ transaction, checks the current state first (no-op when already in the target
 state) and journals what it changed with its actor (``privacy.journal``).
 Account transitions (deactivation, suspension, lifting) go through the
 lifecycle contract (``lifecycle.services``); emails leave after commit.
+Ending a membership (end of authority) is not here: the user's "Je quitte
+cette organisation" calls ``accounts.services.membership_remove``, and
+lifecycle deactivates an account left with no membership.
 """
 
 import os
@@ -17,10 +20,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from guardian.shortcuts import remove_perm
 
 from accounts import blocklist as accounts_blocklist
 from accounts.models import Membership, Organisation, User
+from lifecycle import calendar as lifecycle_calendar
 from lifecycle import services as lifecycle_services
 from lifecycle.models import AccountState, DeactivationReason, SuspensionReason
 from platforms.models import Access, Platform, Role
@@ -36,7 +39,6 @@ from .models import (
 )
 
 REASON_CLOSURE_REQUEST = DeactivationReason.CLOSURE_REQUEST
-REASON_END_OF_AUTHORITY = DeactivationReason.END_OF_AUTHORITY
 SUSPENSION_LOST_CREDENTIALS = SuspensionReason.LOST_CREDENTIALS
 
 
@@ -440,7 +442,7 @@ def proof_request_create(
         organisation=organisation,
         requested_by=actor,
         requested_at=now,
-        due_at=calendar.days_deadline(now, days),
+        due_at=lifecycle_calendar.notice_deadline(now, days=days),
         message=message,
     )
     journal.record(
@@ -730,75 +732,6 @@ def proof_sweep(*, now) -> dict:
     return summary
 
 
-# --- End of authority -----------------------------------------------------------
-
-
-class LastAdministratorError(ValidationError):
-    pass
-
-
-@transaction.atomic
-def membership_end(*, membership: Membership, actor: User, now) -> bool:
-    """End a membership (end of authority): it and its accesses are deleted.
-
-    Refused when it would leave the organisation's other members without an
-    administrator. An account left with no membership is deactivated on path a
-    (lifecycle ``account_deactivate(reason=end_of_authority)``). Returns whether
-    the account was deactivated.
-    """
-    membership = (
-        Membership.objects.select_for_update()
-        .select_related("organisation", "user")
-        .get(pk=membership.pk)
-    )
-    user, organisation = membership.user, membership.organisation
-    if membership.is_administrator:
-        others = organisation.memberships.exclude(pk=membership.pk)
-        if others.exists() and not others.filter(is_administrator=True).exists():
-            raise LastAdministratorError(
-                _(
-                    "Vous êtes le seul administrateur de %(org)s : désignez d'abord un autre "
-                    "administrateur parmi ses membres."
-                )
-                % {"org": organisation.legal_name}
-            )
-    accesses = [
-        {"platform": a.platform.code, "role": a.role.code}
-        for a in membership.accesses.select_related("platform", "role")
-    ]
-    remove_perm("accounts.manage_organisation", user, organisation)
-    membership.delete()
-    journal.record(
-        user=user,
-        actor=actor,
-        action="membership_ended",
-        at=now,
-        reason=REASON_END_OF_AUTHORITY,
-        data={"organisation": organisation.siret, "accesses": accesses},
-    )
-    return account_left_without_membership(user=user, actor=actor, now=now)
-
-
-@transaction.atomic
-def account_left_without_membership(*, user: User, actor: User | None, now) -> bool:
-    """Deactivate on path a (reason end_of_authority) an active account with no membership.
-
-    Called after a membership ended, here or by ``accounts.services.membership_remove``
-    (through the ``accounts.events.membership_ended`` signal). No-op (False) when
-    the user still belongs to an organisation or cannot sign in already. Staff
-    accounts are never deactivated this way.
-    """
-    if user.is_staff or Membership.objects.filter(user=user).exists():
-        return False
-    user.refresh_from_db(fields=["is_active", "state"])
-    if not user.is_active:
-        return False
-    _lifecycle().account_deactivate(
-        user=user, actor=actor, now=now, reason=REASON_END_OF_AUTHORITY
-    )
-    return True
-
-
 # --- Profile (rectification) ------------------------------------------------------
 
 
@@ -834,7 +767,6 @@ __all__ = [
     "lost_credentials_issue_access",
     "lost_credentials_report",
     "lost_credentials_report_email",
-    "membership_end",
     "profile_update",
     "proof_document_upload",
     "proof_request_accept",

@@ -4,9 +4,6 @@
   an agent issued after lost credentials gets his suspension lifted.
 - allauth's ``user_logged_in``: a user asked for a proof of authority is told so
   at sign-in (a message with the link), besides the email and the home notice.
-- ``accounts.events.membership_ended`` (sent by ``accounts.services.membership_remove``
-  when an organisation administrator or OPCO removes a member, once that branch
-  is merged): an account left with no membership is deactivated on path a.
 - ``ProofDocument`` deletion (explicit, or cascaded from the user's deletion):
   the file is removed from disk after commit, so deleted accounts leave no
   uploaded document behind.
@@ -56,19 +53,3 @@ def _on_logged_in(sender, request, user, **kwargs):
                 _("Déposer le justificatif"),
             ),
         )
-
-
-def _on_membership_ended(sender, user, organisation, actor, now, **kwargs):
-    from .services import account_left_without_membership
-
-    account_left_without_membership(user=user, actor=actor, now=now)
-
-
-try:  # the signal exists once the org-admin work (accounts.events) is merged
-    from accounts.events import membership_ended as _membership_ended
-except ImportError:  # pragma: no cover - before that merge
-    _membership_ended = None
-if _membership_ended is not None:
-    _membership_ended.connect(
-        _on_membership_ended, dispatch_uid="privacy_end_of_authority_deactivation"
-    )

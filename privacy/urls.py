@@ -25,9 +25,4 @@ urlpatterns = [
         views.membership_quit,
         name="membership_quit",
     ),
-    path(
-        "organisations/<int:organisation_pk>/membres/<int:user_pk>/fin-de-pouvoir/",
-        views.org_member_end,
-        name="org_member_end",
-    ),
 ]

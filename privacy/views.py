@@ -2,8 +2,9 @@
 
 Every view checks who may see the object: a user reaches only his own requests
 and documents (404 otherwise); OPCO staff reach proofs through the admin and
-the document view; organisation administrators end memberships only in
-organisations they administer (404 otherwise).
+the document view; a user leaves only an organisation he belongs to (404
+otherwise). An organisation administrator removes a member in "Mon
+organisation" (``accounts:org_member_remove``), not here.
 """
 
 import json
@@ -18,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Membership, Organisation
+from accounts import services as accounts_services
+from accounts.models import AccountState, Membership
 
 from . import app_settings, exporters, ratelimit, selectors, services
 from .forms import (
@@ -244,7 +246,12 @@ def proof_document(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def membership_quit(request, organisation_pk: int):
-    """ "Je quitte cette organisation": the user ends his own membership."""
+    """ "Je quitte cette organisation": the user ends his own membership.
+
+    The work is ``accounts.services.membership_remove`` (the same as when an
+    organisation administrator removes a member); lifecycle deactivates an
+    account left with no membership, which the user is told after re-reading it.
+    """
     membership = get_object_or_404(
         Membership.objects.select_related("organisation"),
         user=request.user,
@@ -253,13 +260,21 @@ def membership_quit(request, organisation_pk: int):
     alone = not Membership.objects.filter(user=request.user).exclude(pk=membership.pk).exists()
     if request.method == "POST":
         try:
-            deactivated = services.membership_end(
+            accounts_services.membership_remove(
                 membership=membership, actor=request.user, now=timezone.now()
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            if getattr(error, "code", None) == "last_administrator":
+                message = _(
+                    "Vous êtes le seul administrateur de %(org)s : désignez d'abord un autre "
+                    "administrateur parmi ses membres."
+                ) % {"org": membership.organisation.legal_name}
+            else:
+                message = " ".join(error.messages)
+            messages.error(request, message)
             return redirect("privacy:my_data")
-        if deactivated:
+        request.user.refresh_from_db(fields=["is_active", "state"])
+        if not request.user.is_active or request.user.state == AccountState.DEACTIVATED:
             logout(request)
             messages.info(
                 request,
@@ -278,37 +293,5 @@ def membership_quit(request, organisation_pk: int):
     return render(
         request,
         "privacy/membership_end_confirm.html",
-        {"membership": membership, "self_service": True, "last_membership": alone},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def org_member_end(request, organisation_pk: int, user_pk: int):
-    """An organisation's administrator ends a member's authority (his membership)."""
-    organisation = get_object_or_404(Organisation, pk=organisation_pk)
-    if not request.user.has_perm("accounts.manage_organisation", organisation):
-        raise Http404
-    membership = get_object_or_404(
-        Membership.objects.select_related("user", "organisation"),
-        organisation=organisation,
-        user_id=user_pk,
-    )
-    last = not Membership.objects.filter(user_id=user_pk).exclude(pk=membership.pk).exists()
-    if request.method == "POST":
-        try:
-            services.membership_end(membership=membership, actor=request.user, now=timezone.now())
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request,
-                _("%(name)s ne fait plus partie de %(org)s.")
-                % {"name": membership.user.get_full_name(), "org": organisation.legal_name},
-            )
-        return redirect("home")
-    return render(
-        request,
-        "privacy/membership_end_confirm.html",
-        {"membership": membership, "self_service": False, "last_membership": last},
+        {"membership": membership, "last_membership": alone},
     )

@@ -135,3 +135,25 @@ def test_no_popin_for_other_platforms(organisation, code):
     html = _controls(organisation, membership.user)
     assert "<dialog" not in html
     assert url("org_member_deactivate", organisation, membership.user) in html
+
+
+def test_member_list_confirms_deactivation_by_dialog_only_for_m_gestion_holders(
+    client, organisation, time_machine
+):
+    from tests.accounts.factories import administrator_of
+
+    time_machine.move_to(paris(2027, 3, 10, 14, 5), tick=False)
+    client.force_login(administrator_of(organisation))
+    gestion = MembershipFactory(organisation=organisation)
+    grant(gestion, "mgestion-entreprise")
+    campus = MembershipFactory(organisation=organisation)
+    grant(campus, "mcampus-entreprise")
+    response = client.get(reverse("accounts:org_detail", args=[organisation.pk]))
+    assert response.status_code == 200
+    assert f'<dialog id="lifecycle-popin-{gestion.user_id}"' in response.text
+    assert f'data-lifecycle-popin="lifecycle-popin-{gestion.user_id}"' in response.text
+    assert (
+        "supprimé définitivement dans quinze jours calendaires, le 26 mars 2027" in response.text
+    )
+    assert f"lifecycle-popin-{campus.user_id}" not in response.text
+    assert url("org_member_deactivate", organisation, campus.user) in response.text

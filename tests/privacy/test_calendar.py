@@ -1,21 +1,11 @@
-"""Deadlines in Europe/Paris calendar days and months."""
+"""Privacy deadlines (GDPR months, reminders) in Europe/Paris calendar days and months.
 
-import datetime as dt
+Days after a notice are lifecycle.calendar.notice_deadline (tests/lifecycle/test_calendar.py).
+"""
 
 from privacy import calendar
 
 from .conftest import paris
-
-
-def test_days_deadline_ends_at_paris_midnight_starting_the_day_after_the_last():
-    assert calendar.days_deadline(paris(2027, 3, 10, 14, 5), 15) == paris(2027, 3, 26, 0, 0)
-
-
-def test_days_deadline_is_midnight_paris_across_a_dst_change():
-    due = calendar.days_deadline(paris(2027, 3, 1, 9, 0), 30)
-    assert due == paris(2027, 4, 1, 0, 0)
-    assert due.utcoffset() == dt.timedelta(0)
-    assert due.hour == 22  # 00:00 CEST
 
 
 def test_one_month_from_31_january_ends_with_28_february():

@@ -1,11 +1,21 @@
-"""End of authority: the user leaves an organisation, or his administrator ends it."""
+"""End of authority: the user leaves an organisation, or its administrator removes him.
+
+Both pages call ``accounts.services.membership_remove``; lifecycle deactivates
+an account left with no membership (tests/lifecycle/test_transitions.py covers
+the service and the account that still belongs elsewhere).
+"""
 
 import pytest
 from django.urls import reverse
 
 from accounts.models import Membership
 from platforms.models import Access
-from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.accounts.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    administrator_of,
+)
 
 from .conftest import journal_rows
 from .test_proof import grant
@@ -17,8 +27,11 @@ def quit_url(membership):
     return reverse("privacy:membership_quit", args=[membership.organisation_id])
 
 
-def end_url(membership):
-    return reverse("privacy:org_member_end", args=[membership.organisation_id, membership.user_id])
+def remove_url(membership):
+    return reverse(
+        "accounts:org_member_remove",
+        kwargs={"organisation_pk": membership.organisation_id, "user_pk": membership.user_id},
+    )
 
 
 def test_user_leaving_one_of_two_organisations_keeps_his_account(client):
@@ -28,14 +41,15 @@ def test_user_leaving_one_of_two_organisations_keeps_his_account(client):
     client.force_login(leaving.user)
     page = client.get(quit_url(leaving))
     assert "Vous perdrez toutes vos habilitations" in page.text
-    client.post(quit_url(leaving))
+    response = client.post(quit_url(leaving), follow=True)
+    assert "Vous ne faites plus partie de" in response.text
     assert not Membership.objects.filter(pk=leaving.pk).exists()
     assert not Access.objects.filter(membership_id=leaving.pk).exists()
     assert Membership.objects.filter(pk=staying.pk).exists()
     leaving.user.refresh_from_db()
     assert leaving.user.is_active
-    row = journal_rows("membership_ended")[0]
-    assert row["actor"] == leaving.user and row["reason"] == "end_of_authority"
+    assert journal_rows("membership_removed")[0]["actor"] == leaving.user
+    assert not journal_rows("deactivated")
 
 
 def test_user_leaving_his_last_organisation_is_deactivated_on_path_a(client):
@@ -45,6 +59,7 @@ def test_user_leaving_his_last_organisation_is_deactivated_on_path_a(client):
     assert "votre compte sera désactivé" in page.text
     response = client.post(quit_url(membership))
     assert response.status_code == 302
+    assert response["Location"] == reverse("account_login")
     membership.user.refresh_from_db()
     assert not membership.user.is_active
     assert membership.user.state == "deactivated"
@@ -53,36 +68,28 @@ def test_user_leaving_his_last_organisation_is_deactivated_on_path_a(client):
     assert row["actor"] == membership.user and row["reason"] == "end_of_authority"
 
 
-def test_administrator_ends_a_members_authority(client):
-    admin_membership = MembershipFactory(is_administrator=True)
-    from guardian.shortcuts import assign_perm
-
-    assign_perm(
-        "accounts.manage_organisation", admin_membership.user, admin_membership.organisation
-    )
-    member = MembershipFactory(organisation=admin_membership.organisation)
+def test_administrator_removing_a_members_last_membership_deactivates_his_account(client):
+    organisation = OrganisationFactory()
+    admin = administrator_of(organisation)
+    member = MembershipFactory(organisation=organisation)
     grant(member, 1)
-    client.force_login(admin_membership.user)
-    client.post(end_url(member))
+    client.force_login(admin)
+    client.post(remove_url(member))
     assert not Membership.objects.filter(pk=member.pk).exists()
     member.user.refresh_from_db()
-    assert not member.user.is_active
-    assert journal_rows("membership_ended")[0]["actor"] == admin_membership.user
+    assert (member.user.state, member.user.deactivation_reason) == (
+        "deactivated",
+        "end_of_authority",
+    )
+    [row] = journal_rows("deactivated")
+    assert row["actor"] == admin and row["reason"] == "end_of_authority"
+    assert journal_rows("membership_removed")[0]["actor"] == admin
 
 
-@pytest.mark.parametrize("who", ["plain member", "admin of another organisation"])
-def test_others_cannot_end_a_membership(client, who):
+def test_plain_member_cannot_remove_a_colleague(client):
     member = MembershipFactory()
-    if who == "plain member":
-        intruder = MembershipFactory(organisation=member.organisation).user
-    else:
-        from guardian.shortcuts import assign_perm
-
-        other = MembershipFactory(is_administrator=True)
-        assign_perm("accounts.manage_organisation", other.user, other.organisation)
-        intruder = other.user
-    client.force_login(intruder)
-    assert client.post(end_url(member)).status_code == 404
+    client.force_login(MembershipFactory(organisation=member.organisation).user)
+    assert client.post(remove_url(member)).status_code == 404
     assert Membership.objects.filter(pk=member.pk).exists()
 
 
@@ -91,7 +98,7 @@ def test_sole_administrator_cannot_leave_members_without_an_administrator(client
     MembershipFactory(organisation=admin_membership.organisation)
     client.force_login(admin_membership.user)
     response = client.post(quit_url(admin_membership), follow=True)
-    assert "seul administrateur" in response.text
+    assert "Vous êtes le seul administrateur" in response.text
     assert Membership.objects.filter(pk=admin_membership.pk).exists()
 
 
@@ -101,45 +108,11 @@ def test_cannot_quit_an_organisation_one_is_not_in(client):
     assert client.post(quit_url(membership)).status_code == 404
 
 
-def test_membership_removed_elsewhere_deactivates_an_account_left_alone(staff):
-    """What the receiver of accounts.events.membership_ended does (org-admin removal)."""
-    from django.utils import timezone
-
-    from privacy import services
-
-    member = MembershipFactory()
-    user = member.user
-    member.delete()
-    assert services.account_left_without_membership(user=user, actor=staff, now=timezone.now())
-    user.refresh_from_db()
-    assert (user.state, user.deactivation_reason) == ("deactivated", "end_of_authority")
-    assert not services.account_left_without_membership(user=user, actor=staff, now=timezone.now())
-
-
-def test_an_account_with_another_membership_is_not_deactivated(staff):
-    from django.utils import timezone
-
-    from privacy import services
-
-    member = MembershipFactory()
-    MembershipFactory(user=member.user)
-    member.delete()
-    assert not services.account_left_without_membership(
-        user=member.user, actor=staff, now=timezone.now()
-    )
-    member.user.refresh_from_db()
-    assert member.user.is_active
-
-
-def test_the_org_admin_removal_signal_deactivates_when_present(staff):
-    events = pytest.importorskip("accounts.events")
-    from django.utils import timezone
-
-    member = MembershipFactory()
-    user, organisation = member.user, member.organisation
-    member.delete()
-    events.membership_ended.send(
-        sender=Membership, user=user, organisation=organisation, actor=staff, now=timezone.now()
-    )
-    user.refresh_from_db()
-    assert user.deactivation_reason == "end_of_authority"
+def test_staff_leaving_his_last_organisation_is_never_deactivated(client):
+    membership = MembershipFactory(user=UserFactory(is_staff=True))
+    client.force_login(membership.user)
+    client.post(quit_url(membership))
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    membership.user.refresh_from_db()
+    assert (membership.user.is_active, membership.user.state) == (True, "active")
+    assert not journal_rows("deactivated")
