@@ -6,3 +6,21 @@ from django.conf import settings
 def invitation_days() -> int:
     """How long an invitation link stays valid (ACCOUNTS_INVITATION_DAYS, default 7)."""
     return getattr(settings, "ACCOUNTS_INVITATION_DAYS", 7)
+
+
+def email_max_retries() -> int:
+    """Celery retries of one email before it is given up and logged (default 8).
+
+    ACCOUNTS_EMAIL_MAX_RETRIES; the delay doubles from 30 s up to one hour, so
+    the default covers a provider outage of about three hours.
+    """
+    return int(getattr(settings, "ACCOUNTS_EMAIL_MAX_RETRIES", 8))
+
+
+def email_sent_marker_seconds() -> int:
+    """How long the cache remembers a sent email's task id (default 7 days).
+
+    A redelivered task (worker lost after sending) finds the marker and does not
+    send the email again (ACCOUNTS_EMAIL_SENT_MARKER_SECONDS).
+    """
+    return int(getattr(settings, "ACCOUNTS_EMAIL_SENT_MARKER_SECONDS", 7 * 24 * 3600))

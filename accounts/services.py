@@ -5,11 +5,9 @@ current state first and journals what it changed (``accounts.hooks.journal``).
 """
 
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +15,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from . import app_settings, events, hooks
+from .emails import email_queue
 from .models import Invitation, JoinRequest, Membership, Organisation, User
 
 MANAGE_PERM = "accounts.manage_organisation"
@@ -117,15 +116,8 @@ def _has_administrator(organisation: Organisation, *, excluding: User | None = N
     return admins.exists()
 
 
-def _invitation_email_send(invitation_pk: int) -> None:
-    """Send the invitation email (called after commit; reads the row afresh)."""
-    invitation = (
-        Invitation.objects.select_related("organisation", "invited_by")
-        .filter(pk=invitation_pk, accepted_at__isnull=True)
-        .first()
-    )
-    if invitation is None:
-        return
+def _invitation_email_queue(invitation: Invitation) -> None:
+    """Queue the invitation email; it leaves after commit (``accounts.emails``)."""
     context = {
         "invitation": invitation,
         "organisation": invitation.organisation,
@@ -136,7 +128,7 @@ def _invitation_email_send(invitation_pk: int) -> None:
     }
     subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
     body = render_to_string("accounts/email/invitation_message.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    email_queue(subject=subject, body=body, to=[invitation.email])
 
 
 @transaction.atomic
@@ -178,7 +170,7 @@ def invitation_create(
         at=now,
         data={"organisation": organisation.siret, "email": email},
     )
-    transaction.on_commit(partial(_invitation_email_send, invitation.pk))
+    _invitation_email_queue(invitation)
     return invitation
 
 

@@ -4,15 +4,17 @@ allauth looks up only active accounts for a password reset or a sign-in code;
 an account deactivated for inactivity must be able to use both (signing in
 reactivates it). Other inactive accounts get the code too: the sign-in then
 stops at the refusal page that says why (``LifecycleAccountAdapter``); a
-password reset for them sends an email saying why, instead of a link.
+password reset for them sends an email saying why, instead of a link (queued
+after commit, retried on provider failure: ``accounts.emails``).
 """
 
 from allauth.account.forms import RequestLoginCodeForm as BaseRequestLoginCodeForm
 from allauth.account.forms import ResetPasswordForm as BaseResetPasswordForm
 from allauth.account.internal.userkit import filter_users_by_email
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from accounts.emails import email_queue
 
 from . import selectors, services
 
@@ -41,9 +43,7 @@ class ResetPasswordForm(BaseResetPasswordForm):
                 subject = render_to_string("lifecycle/email/refused_subject.txt", context).strip()
                 body = render_to_string("lifecycle/email/refused_message.txt", context)
                 html = render_to_string("lifecycle/email/refused_message.html", context)
-            message = EmailMultiAlternatives(subject=subject, body=body, to=[user.email])
-            message.attach_alternative(html, "text/html")
-            message.send()
+            email_queue(subject=subject, body=body, html=html, to=[user.email])
         return email
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from accounts import selectors as account_selectors
 from accounts.models import AccountState, DeactivationReason, SuspensionReason, User
 
 from . import app_settings, calendar, services
@@ -194,9 +195,7 @@ def org_deactivation_problem(*, admin: User, user: User) -> str | None:
         return _("Ce compte est suspendu par OPCO Mobilités.")
     if user.is_staff:
         return _("Ce compte est celui d'un agent OPCO Mobilités.")
-    administered = Membership.objects.filter(user=admin, is_administrator=True).values(
-        "organisation"
-    )
+    administered = account_selectors.organisations_administered(user=admin).values("pk")
     if Membership.objects.filter(user=user).exclude(organisation__in=administered).exists():
         return _(
             "Cette personne travaille aussi pour une autre organisation : vous ne pouvez pas "

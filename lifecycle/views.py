@@ -15,19 +15,21 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Organisation, User
+from accounts import selectors as account_selectors
+from accounts.models import User
 
 from . import selectors, services
 from .models import DeactivationReason
 
 
 def _administered(request, organisation_pk: int, user_pk: int):
-    """(organisation, member) when the requester administers it and the member belongs."""
-    organisation = get_object_or_404(
-        Organisation,
-        pk=organisation_pk,
-        memberships__user=request.user,
-        memberships__is_administrator=True,
+    """(organisation, member) when the requester administers it and the member belongs.
+
+    Administering is the rule of every "Mon organisation" page: guardian's
+    ``accounts.manage_organisation`` on the organisation (else 404).
+    """
+    organisation = account_selectors.organisation_for_admin(
+        user=request.user, organisation_pk=organisation_pk
     )
     member = get_object_or_404(User, pk=user_pk, memberships__organisation=organisation)
     return organisation, member

@@ -1,14 +1,15 @@
 """Emails of the privacy app, rendered from templates/privacy/email/<name>_{subject,body}.txt.
 
-``send_on_commit`` renders now and sends after the surrounding transaction
-commits (nothing leaves for a rolled-back change).
+``send_on_commit`` renders now, with the data of the current transaction, and
+queues the email after it commits (nothing leaves for a rolled-back change)
+through ``accounts.emails.email_queue``, whose task retries provider failures.
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template
+
+from accounts.emails import email_queue
 
 from . import app_settings
 
@@ -29,8 +30,4 @@ def render(name: str, context: dict) -> tuple[str, str]:
 
 def send_on_commit(name: str, *, to: list[str], context: dict) -> None:
     subject, body = render(name, context)
-
-    def _send():
-        send_mail(subject, body, None, to)
-
-    transaction.on_commit(_send)
+    email_queue(subject=subject, body=body, to=to)

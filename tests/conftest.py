@@ -16,3 +16,17 @@ def _clear_cache():
 @pytest.fixture
 def password() -> str:
     return "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tasks queued after commit run at once, in the test (retries too, without waiting).
+
+    Emails leave through a Celery task (``accounts.tasks.email_send``); with
+    ``django_capture_on_commit_callbacks(execute=True)`` they reach the outbox.
+    """
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

@@ -9,6 +9,7 @@ from accounts.models import AccountState
 from lifecycle import services
 from lifecycle.models import DeactivationReason
 from platforms.models import Access, Platform
+from tests.accounts.factories import administrator_of
 
 from .conftest import paris
 from .factories import MembershipFactory, OrganisationFactory
@@ -23,7 +24,7 @@ def organisation():
 
 @pytest.fixture
 def admin_user(client, organisation):
-    admin = MembershipFactory(organisation=organisation, is_administrator=True).user
+    admin = administrator_of(organisation)
     client.force_login(admin)
     return admin
 

@@ -134,11 +134,14 @@ def test_password_reset_reaches_an_inactivity_deactivated_account(client, user):
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
 
 
-def test_password_reset_for_a_suspended_account_says_why_instead_of_a_link(client, user):
+def test_password_reset_for_a_suspended_account_says_why_instead_of_a_link(
+    client, user, django_capture_on_commit_callbacks
+):
     services.account_suspend(
         user=user, actor=None, now=paris(2026, 1, 10), reason=SuspensionReason.CGU_BREACH
     )
-    client.post(reverse("account_reset_password"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
     assert len(mail.outbox) == 1
     assert "/password/reset/key/" not in mail.outbox[0].body
     assert "suspendu" in mail.outbox[0].body

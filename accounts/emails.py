@@ -1,0 +1,30 @@
+"""Queueing one-off emails (every app): rendered by the caller, sent by a Celery task.
+
+``email_queue`` hands already-rendered strings to ``accounts.tasks.email_send``
+after the surrounding transaction commits: a rolled-back change sends nothing,
+and the task retries a provider failure with exponential backoff, so a mail is
+not lost to a transient outage. Lifecycle notices do not go through here: they
+have their own outbox (``lifecycle.notices``) because their clock depends on
+the provider's acceptance.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+
+def email_queue(*, subject: str, body: str, to: Iterable[str], html: str = "") -> None:
+    """Send an email (plain text, optional HTML alternative) after commit, with retries.
+
+    Runs at once when no transaction is open. Arguments are plain strings so the
+    task message is serialisable; render with the data of the committing
+    transaction before calling.
+    """
+    from .tasks import email_send
+
+    recipients = [address for address in to if address]
+    if not recipients:
+        return
+    transaction.on_commit(
+        lambda: email_send.delay(subject=subject, body=body, to=recipients, html=html)
+    )
