@@ -23,7 +23,9 @@ def _sent_key(task_id: str) -> str:
     return f"accounts:email_sent:{task_id}"
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+# max_retries=None: the bound is ``email_max_retries()`` (read at call time), not
+# Celery's default of 3.
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
 def email_send(self, *, subject: str, body: str, to: list[str], html: str = "") -> str:
     """Send one already-rendered email; "sent", "duplicate", "refused" or "given_up"."""
     from anymail.exceptions import AnymailError, AnymailRecipientsRefused

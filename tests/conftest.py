@@ -30,3 +30,33 @@ def _eager_celery():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def provider_fails(monkeypatch):
+    """The email provider fails the next ``n`` sends (``provider_fails(n)``), then works.
+
+    Returns the list of attempts (one entry per message the backend was asked to send).
+    """
+    import smtplib
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    real_send = EmailBackend.send_messages
+    attempts: list[str] = []
+    failures = {"left": 0}
+
+    def flaky(self, messages):
+        attempts.extend(m.subject for m in messages)
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise smtplib.SMTPServerDisconnected("provider down")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", flaky)
+
+    def _fail(n: int = 1) -> list[str]:
+        failures["left"] = n
+        return attempts
+
+    return _fail

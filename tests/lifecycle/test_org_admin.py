@@ -158,3 +158,14 @@ def test_member_list_confirms_deactivation_by_dialog_only_for_m_gestion_holders(
     )
     assert f"lifecycle-popin-{campus.user_id}" not in response.text
     assert url("org_member_deactivate", organisation, campus.user) in response.text
+
+
+def test_membership_flag_without_the_admin_permission_does_not_open_the_pages(
+    client, organisation
+):
+    # The rule of every "Mon organisation" page is guardian's accounts.manage_organisation.
+    flagged = MembershipFactory(organisation=organisation, is_administrator=True).user
+    member = MembershipFactory(organisation=organisation).user
+    client.force_login(flagged)
+    for name in ("org_member_deactivate", "org_member_reactivate"):
+        assert client.get(url(name, organisation, member)).status_code == 404

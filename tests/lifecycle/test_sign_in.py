@@ -230,3 +230,17 @@ def test_inactivity_deactivated_account_resets_its_password_then_signs_in_and_is
     sign_in(client, user, password=new_password)
     user.refresh_from_db()
     assert user.state == AccountState.ACTIVE
+
+
+def test_refusal_email_on_password_reset_survives_a_provider_failure(
+    client, user, django_capture_on_commit_callbacks, provider_fails
+):
+    services.account_suspend(
+        user=user, actor=None, now=paris(2026, 1, 10), reason=SuspensionReason.CGU_BREACH
+    )
+    attempts = provider_fails(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
+    assert len(attempts) == 2
+    assert len(mail.outbox) == 1
+    assert "suspendu" in mail.outbox[0].body

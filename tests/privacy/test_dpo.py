@@ -206,3 +206,36 @@ def test_reminder_task_uses_the_current_time(django_capture_on_commit_callbacks,
     ):
         assert dpo_reminders_task() == 1
     assert "2 jours" in mailoutbox[0].subject
+
+
+def test_a_rolled_back_reminder_run_sends_nothing_and_stays_due(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    from django.db import transaction
+
+    request = make_request(paris(2027, 1, 10, 10, 0))
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.dpo_reminders_send(now=paris(2027, 2, 4, 0, 0))
+        raise RuntimeError("the job's transaction fails")
+    assert mailoutbox == []
+    request.refresh_from_db()
+    assert request.reminders_sent == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.dpo_reminders_send(now=paris(2027, 2, 4, 0, 0)) == 1
+    assert len(mailoutbox) == 1
+
+
+def test_a_reminder_survives_a_provider_failure_and_a_rerun_sends_it_once(
+    django_capture_on_commit_callbacks, mailoutbox, provider_fails
+):
+    make_request(paris(2027, 1, 10, 10, 0))
+    attempts = provider_fails(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.dpo_reminders_send(now=paris(2027, 2, 4, 0, 0)) == 1
+        assert services.dpo_reminders_send(now=paris(2027, 2, 4, 1, 0)) == 0
+    assert len(attempts) == 2
+    assert len(mailoutbox) == 1

@@ -323,3 +323,14 @@ def test_deleting_the_account_deletes_the_files(client, proof, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         proof.user.delete()
     assert stored_files() == []
+
+
+def test_proof_reminder_survives_a_provider_failure_and_goes_out_once(
+    proof, django_capture_on_commit_callbacks, mailoutbox, provider_fails
+):
+    attempts = provider_fails(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.proof_sweep(now=paris(2027, 3, 26, 0, 0))["reminded"] == 1
+        assert services.proof_sweep(now=paris(2027, 3, 26, 1, 0))["reminded"] == 0
+    assert len(attempts) == 2
+    assert [m.to for m in mailoutbox] == [[proof.user.email]]
