@@ -15,7 +15,9 @@ from . import app_settings, notices
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+# max_retries=None: the bound is LIFECYCLE_NOTICE_MAX_RETRIES, checked below
+# (Celery's default of 3 would stop the quick retries before it).
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
 def notice_send(self, notice_id: int) -> str:
     """Send the outbox notice ``notice_id`` (no-op when already sent or held)."""
     try:
