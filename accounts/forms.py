@@ -2,9 +2,10 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import blocklist
+from . import blocklist, hooks
 from .identifiers import normalise, validate_siret
 from .models import Organisation
 
@@ -14,6 +15,10 @@ class SignupForm(forms.Form):
 
     The organisation is found by SIRET; kind and legal name are only required
     when the SIRET is not known yet. The CGU box is unticked and required.
+
+    ``cgu_version`` is the terms version the page showed (rendered by the sign-up
+    template); the check named by ``ACCOUNTS_SIGNUP_TERMS_CHECK`` refuses the form
+    when it is no longer the one in force, and the box is then shown unticked.
     """
 
     DECLARATION_CHOICES = [
@@ -49,6 +54,7 @@ class SignupForm(forms.Form):
             )
         },
     )
+    cgu_version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_siret(self) -> str:
         siret = normalise(self.cleaned_data["siret"])
@@ -72,7 +78,17 @@ class SignupForm(forms.Form):
                         _("Indiquez la raison sociale de votre organisation."), code="required"
                     ),
                 )
+        try:
+            hooks.signup_terms_check(shown=cleaned.get("cgu_version", ""), now=timezone.now())
+        except ValidationError as error:
+            self.add_error("accept_cgu", error)
+            self._untick("accept_cgu")
         return cleaned
+
+    def _untick(self, name: str) -> None:
+        """Re-render the box unticked: the person must tick it again for the new text."""
+        self.data = self.data.copy()
+        self.data.pop(self.add_prefix(name), None)
 
     def signup(self, request, user) -> None:
         """allauth hook; the real work happens in the adapter's ``save_user``."""

@@ -425,3 +425,7 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
     "privacy.middleware.UploadNameGuardMiddleware",
 )
+
+# --- cguver ---
+# Sign-up refuses a form whose CGU version is no longer in force (see legal/signup.py).
+ACCOUNTS_SIGNUP_TERMS_CHECK = "legal.signup.check_shown_version"

@@ -42,7 +42,7 @@ def test_signing_up_records_the_acceptance_of_the_version_in_force(client):
     version = publish(now=timezone.now() - timedelta(days=1))
     client.post(
         reverse("account_signup"),
-        signup_data(),
+        signup_data(cgu_version=str(version.pk)),
         REMOTE_ADDR="198.51.100.20",
         HTTP_USER_AGENT="Navigateur d'inscription",
     )
