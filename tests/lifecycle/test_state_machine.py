@@ -267,9 +267,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert user.notice_sent_at == m.accepted
             assert (user.notice_failed_at is not None) == m.failed
             expected_deadline = m.deadline()  # None while failed or not yet accepted
-            assert (
-                services.step_deadline(user, proceed_without_notice=False) == expected_deadline
-            )
+            assert services.step_deadline(user, proceed_without_notice=False) == expected_deadline
 
     @invariant()
     def one_mail_per_accepted_step_and_none_lost(self):
