@@ -301,58 +301,105 @@ def _org_admin_urls(organisation, member, access, join_request, invitation):
     org = {"organisation_pk": organisation.pk}
     user = {**org, "user_pk": member.user.pk}
     return {
-        "org_detail": ("get", reverse("accounts:org_detail", kwargs=org)),
-        "org_invite": ("post", reverse("accounts:org_invite", kwargs=org)),
-        "org_invitation_cancel": (
+        "accounts:org_detail": ("get", reverse("accounts:org_detail", kwargs=org)),
+        "accounts:org_invite": ("post", reverse("accounts:org_invite", kwargs=org)),
+        "accounts:org_invitation_cancel": (
             "post",
             reverse(
                 "accounts:org_invitation_cancel", kwargs={**org, "invitation_pk": invitation.pk}
             ),
         ),
-        "org_member": ("get", reverse("accounts:org_member", kwargs=user)),
-        "org_member_remove": ("post", reverse("accounts:org_member_remove", kwargs=user)),
-        "org_member_remove_confirm": ("get", reverse("accounts:org_member_remove", kwargs=user)),
-        "org_access_grant": ("post", reverse("accounts:org_access_grant", kwargs=user)),
-        "org_access_revoke": (
+        "accounts:org_member": ("get", reverse("accounts:org_member", kwargs=user)),
+        "accounts:org_member_remove": ("post", reverse("accounts:org_member_remove", kwargs=user)),
+        "accounts:org_member_remove_confirm": (
+            "get",
+            reverse("accounts:org_member_remove", kwargs=user),
+        ),
+        "accounts:org_access_grant": ("post", reverse("accounts:org_access_grant", kwargs=user)),
+        "accounts:org_access_revoke": (
             "post",
             reverse("accounts:org_access_revoke", kwargs={**user, "access_pk": access.pk}),
         ),
-        "org_join_request_approve": (
+        "accounts:org_join_request_approve": (
             "post",
             reverse(
                 "accounts:org_join_request_approve",
                 kwargs={**org, "request_pk": join_request.pk},
             ),
         ),
-        "org_join_request_refuse": (
+        "accounts:org_join_request_refuse": (
             "post",
             reverse(
                 "accounts:org_join_request_refuse",
                 kwargs={**org, "request_pk": join_request.pk},
             ),
         ),
+        # lifecycle's member controls on "Mon organisation"
+        "lifecycle:org_member_deactivate": (
+            "post",
+            reverse("lifecycle:org_member_deactivate", kwargs=user),
+        ),
+        "lifecycle:org_member_deactivate_confirm": (
+            "get",
+            reverse("lifecycle:org_member_deactivate", kwargs=user),
+        ),
+        "lifecycle:org_member_reactivate": (
+            "post",
+            reverse("lifecycle:org_member_reactivate", kwargs=user),
+        ),
+        # privacy's "Je quitte cette organisation": only one's own membership
+        "privacy:membership_quit": ("post", reverse("privacy:membership_quit", kwargs=org)),
+        "privacy:membership_quit_confirm": (
+            "get",
+            reverse("privacy:membership_quit", kwargs=org),
+        ),
     }
 
 
 ORG_ADMIN_URL_NAMES = [
-    "org_detail",
-    "org_invite",
-    "org_invitation_cancel",
-    "org_member",
-    "org_member_remove",
-    "org_member_remove_confirm",
-    "org_access_grant",
-    "org_access_revoke",
-    "org_join_request_approve",
-    "org_join_request_refuse",
+    "accounts:org_detail",
+    "accounts:org_invite",
+    "accounts:org_invitation_cancel",
+    "accounts:org_member",
+    "accounts:org_member_remove",
+    "accounts:org_member_remove_confirm",
+    "accounts:org_access_grant",
+    "accounts:org_access_revoke",
+    "accounts:org_join_request_approve",
+    "accounts:org_join_request_refuse",
+    "lifecycle:org_member_deactivate",
+    "lifecycle:org_member_deactivate_confirm",
+    "lifecycle:org_member_reactivate",
+    "privacy:membership_quit",
+    "privacy:membership_quit_confirm",
 ]
+# Same URL as another entry, requested with GET (the confirmation page).
+CONFIRMATION_PAGES = {
+    "accounts:org_member_remove_confirm",
+    "lifecycle:org_member_deactivate_confirm",
+    "privacy:membership_quit_confirm",
+}
+
+
+def _organisation_urls(patterns=None, namespace=""):
+    """``namespace:name`` of every project URL that takes an ``organisation_pk``."""
+    from django.urls import URLResolver, get_resolver
+
+    found = set()
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found |= _organisation_urls(entry.url_patterns, inner)
+        elif "organisation_pk" in getattr(entry.pattern, "converters", {}):
+            found.add(f"{namespace}{entry.name}")
+    return found
 
 
 def test_every_org_admin_url_is_in_the_cross_organisation_test():
-    from accounts.urls import urlpatterns
-
-    names = {p.name for p in urlpatterns if "organisation_pk" in p.pattern.converters}
-    assert names == {n for n in ORG_ADMIN_URL_NAMES if n != "org_member_remove_confirm"}
+    """Every URL of any app that carries an organisation_pk is checked below."""
+    names = _organisation_urls()
+    assert "lifecycle:org_member_deactivate" in names  # the walk enters every app
+    assert names == set(ORG_ADMIN_URL_NAMES) - CONFIRMATION_PAGES
 
 
 @pytest.fixture
@@ -372,6 +419,8 @@ def organisation_b_objects():
 
 def _assert_b_untouched(b):
     assert Membership.objects.filter(pk=b["member"].pk).exists()
+    b["member"].user.refresh_from_db()
+    assert b["member"].user.is_active
     assert Access.objects.filter(pk=b["access"].pk).exists()
     b["join_request"].refresh_from_db()
     assert b["join_request"].status == JoinRequest.Status.PENDING
@@ -393,7 +442,13 @@ def test_administrator_of_a_gets_404_on_every_url_of_b(admin_client, organisatio
 
 
 @pytest.mark.parametrize(
-    "name", [n for n in ORG_ADMIN_URL_NAMES if n not in ("org_detail", "org_invite")]
+    "name",
+    [
+        n
+        for n in ORG_ADMIN_URL_NAMES
+        if n not in ("accounts:org_detail", "accounts:org_invite")
+        and not n.startswith("privacy:membership_quit")  # no id inside: A's own is legit
+    ],
 )
 def test_ids_of_b_inside_a_urls_give_404(admin_client, organisation, organisation_b_objects, name):
     """Organisation A in the URL, but a member/access/request/invitation of B."""

@@ -148,3 +148,44 @@ def test_nobody_deletes_an_account_with_the_admins_delete_button(client, agent):
     assert User.objects.filter(pk=user.pk).exists()
     assert client.get(reverse("admin:accounts_user_delete", args=[user.pk])).status_code == 403
     assert response.status_code in (200, 302)
+
+
+def _member_with(code):
+    member = MembershipFactory()
+    platform = Platform.objects.get(code=code)
+    Access.objects.create(membership=member, platform=platform, role=platform.roles.first())
+    return member.user
+
+
+def _popin_paragraph(html: str) -> str:
+    start = html.find("Comptes ayant accès à M-Gestion ou M-Contributions")
+    return "" if start < 0 else html[start : html.index("</p>", start)]
+
+
+def test_admin_confirmation_names_only_m_gestion_and_m_contributions_holders(client, agent):
+    gestion = _member_with("mgestion-entreprise")
+    contributions = _member_with("mcontributions")
+    campus = _member_with("mcampus-entreprise")
+    response = client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "deactivate_accounts",
+            "_selected_action": [gestion.pk, contributions.pk, campus.pk],
+        },
+    )
+    warning = _popin_paragraph(response.text)
+    assert gestion.email in warning
+    assert contributions.email in warning
+    assert campus.email not in warning
+    assert campus.email in response.text  # still listed among the accounts deactivated
+
+
+def test_admin_confirmation_has_no_popin_warning_for_m_campus_holders_only(client, agent):
+    campus = _member_with("mcampus-entreprise")
+    response = client.post(
+        reverse(CHANGELIST),
+        {"action": "deactivate_accounts", "_selected_action": [campus.pk]},
+    )
+    assert response.status_code == 200
+    assert "supprimés définitivement dans 15 jours calendaires" in response.text
+    assert _popin_paragraph(response.text) == ""

@@ -262,8 +262,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         assert user.is_active == (m.state in ("active", "warned"))
         assert user.deactivation_reason == m.reason
         if m.state in ("warned", "deactivated"):
-            assert user.notice_sent_at == (m.accepted if not m.failed else user.notice_sent_at)
+            # The clock starts at the provider's acceptance; a refused notice never
+            # started it (m.accepted is None then), so the clock stays stopped.
+            assert user.notice_sent_at == m.accepted
             assert (user.notice_failed_at is not None) == m.failed
+            expected_deadline = m.deadline()  # None while failed or not yet accepted
+            assert services.step_deadline(user, proceed_without_notice=False) == expected_deadline
 
     @invariant()
     def one_mail_per_accepted_step_and_none_lost(self):

@@ -42,24 +42,12 @@ def register_client(platform: Platform, *, backchannel: bool = True):
 
 
 def deactivate(user) -> None:
-    """Deactivate ``user`` the way the product does (lifecycle's service when present).
-
-    The lifecycle branch keeps ``is_active`` in step with its state by a database
-    constraint and revokes the SSO grants itself; before it is merged, the minimal
-    equivalent is ``is_active = False`` plus ``revoke_all``.
-    """
+    """Deactivate ``user`` the way the product does (lifecycle's service)."""
     from django.utils import timezone
 
-    try:
-        from lifecycle.models import DeactivationReason
-        from lifecycle.services import account_deactivate
-    except ImportError:
-        from platforms.sessions import revoke_all
+    from lifecycle.models import DeactivationReason
+    from lifecycle.services import account_deactivate
 
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        revoke_all(user=user)
-        return
     account_deactivate(user=user, actor=None, now=timezone.now(), reason=DeactivationReason.OPCO)
     user.refresh_from_db()
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from lifecycle.models import DeactivationReason, SuspensionReason
+from lifecycle.services import account_deactivate, account_delete, account_suspend
 from platforms import tasks
 from platforms.models import PlatformLogin
 from platforms.sessions import revoke_all
@@ -171,3 +173,77 @@ def test_platform_without_endpoint_is_skipped(platform, posted):
 
     assert result.get() == "skipped"
     assert sent == []
+
+
+def user_signed_into_two_platforms(platform, other_platform):
+    """A user with login rows on two platforms that both take back-channel logouts."""
+    register_client(other_platform)
+    user = signed_in_user(platform)
+    grant(user=user, platform=other_platform, role_code="adherent")
+    platform_login_record(user=user, platform=other_platform, now=timezone.now())
+    return user
+
+
+def deactivate_user(user):
+    account_deactivate(user=user, actor=None, now=timezone.now(), reason=DeactivationReason.OPCO)
+
+
+def suspend_user(user):
+    account_suspend(user=user, actor=None, now=timezone.now(), reason=SuspensionReason.CGU_BREACH)
+
+
+def delete_user(user):
+    """Deactivate (deletion's precondition), then delete in one transaction."""
+    deactivate_user(user)
+    account_delete(user=user, now=timezone.now())
+
+
+@pytest.mark.parametrize(
+    "transition",
+    [deactivate_user, suspend_user],
+    ids=["deactivation", "suspension"],
+)
+def test_lifecycle_transition_logs_the_user_out_of_each_platform_once_after_commit(
+    transition, platform, other_platform, oidc_client, queued, django_capture_on_commit_callbacks
+):
+    user = user_signed_into_two_platforms(platform, other_platform)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        transition(user)
+    assert queued == []  # nothing leaves before the transaction commits
+
+    for callback in callbacks:
+        callback()
+    assert sorted(call["platform_id"] for call in queued) == sorted(
+        [platform.pk, other_platform.pk]
+    )
+    assert {call["sub"] for call in queued} == {str(user.pk)}
+    assert not PlatformLogin.objects.filter(user=user).exists()
+
+
+def test_deletion_logs_the_user_out_of_each_platform_once_after_commit(
+    platform, other_platform, oidc_client, queued, django_capture_on_commit_callbacks
+):
+    """Deletion erases PlatformLogin in its own transaction: the logouts still go out."""
+    user = user_signed_into_two_platforms(platform, other_platform)
+    sub = str(user.pk)
+    with django_capture_on_commit_callbacks(execute=False):
+        deactivate_user(user)  # the deactivation's own logouts are not under test here
+    # Deactivation ended the login rows; put them back, as a code issued in a race
+    # with the deactivation would, so deletion is the one that must tell the platforms.
+    user.refresh_from_db()
+    now = timezone.now()
+    for target in (platform, other_platform):
+        PlatformLogin.objects.create(user=user, platform=target, first_at=now, last_at=now)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        account_delete(user=user, now=timezone.now())
+    assert queued == []
+
+    for callback in callbacks:
+        callback()
+    assert sorted(call["platform_id"] for call in queued) == sorted(
+        [platform.pk, other_platform.pk]
+    )
+    assert {call["sub"] for call in queued} == {sub}
+    assert not PlatformLogin.objects.filter(user_id=int(sub)).exists()

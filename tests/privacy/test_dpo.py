@@ -142,6 +142,40 @@ def test_agent_extends_through_an_admin_action_with_a_reason(client, staff):
     assert request.extended_at is not None
 
 
+def test_admin_extension_and_answer_are_journaled_once_with_the_agent_as_actor(
+    client, staff, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    request = make_request(paris(2027, 1, 10, 10, 0), user=user)
+    client.force_login(staff)
+    url = reverse("admin:privacy_dporequest_changelist")
+    for _ in range(2):  # a second extension changes nothing and journals nothing
+        client.post(
+            url,
+            {"action": "extend", "_selected_action": [request.pk], "apply": "1", "reason": "Long"},
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url,
+            {
+                "action": "answer",
+                "_selected_action": [request.pk],
+                "apply": "1",
+                "answer": "Voici la réponse.",
+            },
+        )
+    request.refresh_from_db()
+    assert request.status == DpoRequest.Status.ANSWERED
+    extended = journal_rows("dpo_request_extended")
+    answered = journal_rows("dpo_request_answered")
+    assert [(row["user"], row["actor"], row["reason"]) for row in extended] == [
+        (user, staff, "Long")
+    ]
+    assert extended[0]["data"]["request"] == request.pk
+    assert [(row["user"], row["actor"]) for row in answered] == [(user, staff)]
+    assert answered[0]["data"] == {"request": request.pk}
+
+
 def test_reminder_goes_to_the_dpo_seven_days_before_not_earlier(
     settings, django_capture_on_commit_callbacks, mailoutbox
 ):

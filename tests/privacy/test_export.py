@@ -12,9 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import JoinRequest
+from legal.models import CGUAcceptance, ConsentRecord
+from lifecycle.journal import journal_write
 from privacy import exporters, services
 from privacy.models import ClosureRequest, DpoRequest
 from tests.accounts.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.legal.factories import CGUVersionFactory
 
 from .conftest import journal_rows
 from .test_proof import PDF, grant, upload
@@ -123,13 +126,6 @@ def test_lifecycle_and_legal_data_are_exported_once_those_apps_hold_any(client, 
 
 
 def test_journal_rows_are_exported_when_lifecycle_keeps_a_journal(client, staff):
-    journal_models = [
-        m for m in apps.get_app_config("lifecycle").get_models() if "journal" in m.__name__.lower()
-    ]
-    if not journal_models:
-        pytest.skip("lifecycle's journal is not merged yet")
-    from lifecycle.journal import journal_write
-
     user, other = UserFactory(), UserFactory()
     journal_write(
         user=user, actor=staff, action="mine_action", at=timezone.now(), reason="", data={}
@@ -209,27 +205,20 @@ def test_export_query_count_does_not_grow_with_the_data(client, staff):
 
 
 def test_cgu_acceptances_and_cookie_choices_are_exported(client):
-    """legal's data reaches the export through the generic exporter (skipped before merge)."""
-    try:
-        acceptance_model = apps.get_model("legal", "CGUAcceptance")
-        consent_model = apps.get_model("legal", "ConsentRecord")
-    except LookupError:
-        pytest.skip("the legal app's models are not merged yet")
-    from tests.legal.factories import CGUVersionFactory
-
+    """legal's data reaches the export through the generic exporter."""
     version = CGUVersionFactory()
     me, other = UserFactory(), UserFactory()
     for user, tag in [(me, "MINE"), (other, "THEIRS")]:
-        acceptance_model.objects.create(
+        CGUAcceptance.objects.create(
             user=user,
             version=version,
             version_hash="0" * 64,
             accepted_at=timezone.now(),
             ip_address="192.0.2.7",
             user_agent=f"UA-CGU-{tag}",
-            context=acceptance_model.Context.values[0],
+            context=CGUAcceptance.Context.values[0],
         )
-        consent_model.objects.create(
+        ConsentRecord.objects.create(
             user=user,
             categories={"audience": True},
             notice_version=f"N-{tag}",

@@ -65,3 +65,35 @@ def test_suspension_page_lists_no_staff_account(client, staff):
     page = client.get(reverse(URL))
     assert "client@example.fr" in page.text
     assert "agent@opcomobilites.fr" not in page.text.split("<tbody>")[-1]
+
+
+def test_suspension_ends_the_users_web_sessions_not_only_his_tokens(client, staff):
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+    from django.test import Client as BrowserClient
+
+    user = UserFactory()
+    laptop, phone = BrowserClient(), BrowserClient()
+    for browser in (laptop, phone):
+        browser.force_login(user)
+        assert browser.get(reverse("home")).status_code == 200  # tracked by usersessions
+    keys = [laptop.session.session_key, phone.session.session_key]
+    assert UserSession.objects.filter(user=user).count() == 2
+
+    client.force_login(staff)
+    client.post(
+        reverse(URL),
+        {
+            "action": "suspend",
+            "_selected_action": [user.pk],
+            "apply": "1",
+            "reason": "cgu_breach",
+            "note": "n",
+        },
+    )
+    # The stored sessions are gone (not merely refused because the account is inactive).
+    assert not Session.objects.filter(session_key__in=keys).exists()
+    assert not UserSession.objects.filter(user=user).exists()
+    response = laptop.get(reverse("home"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in laptop.session

@@ -9,6 +9,9 @@ from allauth.idp.oidc.models import Token
 from allauth.usersessions.models import UserSession
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+
+from lifecycle.services import account_deactivate
 
 from .conftest import PASSWORD, sign_in
 
@@ -137,17 +140,8 @@ def test_password_change_ends_other_sessions_and_platform_tokens(member):
 
 
 def deactivate(user):
-    """Through the lifecycle service once merged; a bare flag before."""
-    try:
-        from lifecycle.services import account_deactivate
-    except ImportError:
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        return False
-    from django.utils import timezone
-
+    """Deactivate through the lifecycle service, as the back office does."""
     account_deactivate(user=user, actor=None, now=timezone.now(), reason="opco")
-    return True
 
 
 def test_deactivated_account_loses_its_sessions(client, member):
@@ -158,6 +152,5 @@ def test_deactivated_account_loses_its_sessions(client, member):
 
 def test_deactivated_account_loses_its_platform_tokens(member):
     make_token(member)
-    if not deactivate(member):
-        pytest.skip("token revocation on deactivation is the lifecycle service's (not merged)")
+    deactivate(member)
     assert not Token.objects.filter(user=member).exists()

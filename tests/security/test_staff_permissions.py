@@ -50,9 +50,7 @@ def test_site_wide_delete_action_is_permission_gated():
 
 @pytest.mark.parametrize("name", OPCO_GROUPS)
 def test_opco_groups_cannot_touch_the_journal_or_permissions(name):
-    group = Group.objects.filter(name=name).first()
-    if group is None:
-        pytest.skip(f"group {name!r} is created by the orgadmin branch's data migration")
+    group = Group.objects.get(name=name)  # created by a data migration
     held = {
         f"{p.content_type.app_label}.{p.codename}"
         for p in group.permissions.select_related("content_type")
@@ -62,9 +60,7 @@ def test_opco_groups_cannot_touch_the_journal_or_permissions(name):
 
 def test_agent_group_cannot_delete_accounts_directly():
     """Deletion follows the lifecycle (notice, 15 days), never the admin's delete button."""
-    group = Group.objects.filter(name="Agent OPCO").first()
-    if group is None:
-        pytest.skip("group 'Agent OPCO' is created by the orgadmin branch's data migration")
+    group = Group.objects.get(name="Agent OPCO")  # created by a data migration
     assert not group.permissions.filter(
         content_type__app_label="accounts", codename="delete_user"
     ).exists()

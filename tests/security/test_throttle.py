@@ -116,6 +116,21 @@ def test_cap_lifts_when_the_oldest_failure_is_24_hours_old(client, member):
     assert response.status_code == 302
 
 
+def test_cap_still_holds_one_second_before_the_24_hour_window_ends(client, member):
+    with time_machine.travel(START, tick=False) as traveller:
+        fail_25_times(client, member.email, traveller)
+        traveller.move_to(START + timedelta(hours=24) - timedelta(seconds=1))
+        response = sign_in(client, member.email, PASSWORD)
+        assert refused_by_throttle(response)
+        assert "au cours des dernières 24 heures" in response.text  # the cap, not a delay
+        assert not is_signed_in(client)
+        # One second after the window, the same account may try again.
+        traveller.move_to(START + timedelta(hours=24, seconds=1))
+        response = sign_in(client, member.email, PASSWORD)
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
 def lock_out(client, email):
     with time_machine.travel(START, tick=False) as traveller:
         fail_25_times(client, email, traveller)
