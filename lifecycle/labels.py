@@ -105,6 +105,8 @@ DATA_LABELS = {
     "report": _("Signalement n°"),
     "channel": _("Canal"),
     "reason": _("Motif"),
+    "granted_at": _("Accordée le"),
+    "granted_by": _("Accordée par"),
 }
 
 #: Keys whose values are codes: (label lookup) -- elsewhere a string is shown as is.
