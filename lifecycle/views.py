@@ -56,7 +56,7 @@ def org_member_deactivate(request, organisation_pk: int, user_pk: int):
             reason=DeactivationReason.ORG_ADMIN,
         )
         messages.success(
-            request, _("Le compte de %(name)s est désactivé.") % {"name": member.get_full_name()}
+            request, _("Compte désactivé : %(name)s.") % {"name": member.get_full_name()}
         )
         return redirect(_back_url(request, organisation))
     return TemplateResponse(
@@ -83,7 +83,7 @@ def org_member_reactivate(request, organisation_pk: int, user_pk: int):
     if request.method == "POST" and problem is None:
         services.account_reactivate(user=member, actor=request.user, now=timezone.now())
         messages.success(
-            request, _("Le compte de %(name)s est réactivé.") % {"name": member.get_full_name()}
+            request, _("Compte réactivé : %(name)s.") % {"name": member.get_full_name()}
         )
         return redirect(_back_url(request, organisation))
     return TemplateResponse(
