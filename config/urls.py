@@ -11,7 +11,6 @@ from accounts import views as account_views
 from config import health
 
 
-
 def favicon(request):
     """Browsers (and the admin's pages) ask for /favicon.ico: point them at the SVG."""
     return HttpResponsePermanentRedirect(static("favicon.svg"))
