@@ -164,6 +164,17 @@ class UserAdmin(admin.ModelAdmin):
     ordering = ["-pk"]
     exclude = ["password"]
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Django's French "Modification de utilisateur" lacks the elision.
+        if object_id is None:
+            title = _("Ajouter un utilisateur")
+        elif self.has_change_permission(request):
+            title = _("Modifier l'utilisateur")
+        else:
+            title = _("Consulter l'utilisateur")
+        extra_context = {"title": title, **(extra_context or {})}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def get_search_results(self, request, queryset, search_term):
         """Searches an index can serve, whatever the table size.
 

@@ -8,10 +8,20 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         self._connect_security_signals()
+        self._brand_admin_site()
         # The admin app (first in INSTALLED_APPS) has imported every admin module.
         from .admin_security import install
 
         install()
+
+    @staticmethod
+    def _brand_admin_site() -> None:
+        """The back-office's name in its header, browser tab and index page (one place)."""
+        from django.contrib import admin
+
+        admin.site.site_header = _("Back-office OPCO Mobilités")
+        admin.site.site_title = _("Back-office OPCO Mobilités")
+        admin.site.index_title = _("Administration du centre de comptes")
 
     @staticmethod
     def _connect_security_signals() -> None:

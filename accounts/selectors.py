@@ -128,10 +128,22 @@ def invitations_for_user(*, user: User, now) -> QuerySet[Invitation]:
     )
 
 
-def grantable_offers() -> list[tuple[Platform, list]]:
-    """Centralised platforms with the roles each offers, for the grant form (2 queries)."""
+def grantable_offers(*, membership: Membership | None = None) -> list[tuple[Platform, list]]:
+    """Centralised platforms with the roles each offers, for the grant form (2 queries).
+
+    With ``membership``, the (platform, role) pairs it already holds are left out
+    (read from ``membership.accesses.all()``, prefetched by ``organisation_member``).
+    """
+    held = (
+        {(a.platform_id, a.role_id) for a in membership.accesses.all()}
+        if membership is not None
+        else set()
+    )
     platforms = Platform.objects.filter(is_centralised=True).prefetch_related("roles")
-    return [(platform, list(platform.roles.all())) for platform in platforms]
+    return [
+        (platform, [role for role in platform.roles.all() if (platform.pk, role.pk) not in held])
+        for platform in platforms
+    ]
 
 
 def search_identifier(term: str) -> str | None:

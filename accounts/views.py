@@ -131,7 +131,7 @@ def invitation_cancel(request, organisation, invitation_pk):
 
 
 def _member_page(request, organisation, membership, *, form=None, status=200):
-    offers = selectors.grantable_offers()
+    offers = selectors.grantable_offers(membership=membership)
     return render(
         request,
         "accounts/org/member.html",

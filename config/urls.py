@@ -1,6 +1,8 @@
 """Root URLs. Each app owns its own ``urls.py``; allauth stays under /accounts/."""
 
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -8,8 +10,15 @@ from accounts import security
 from accounts import views as account_views
 from config import health
 
+
+def favicon(request):
+    """Browsers (and the admin's pages) ask for /favicon.ico: point them at the SVG."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     # Before the admin: its own sign-in form would bypass throttles and MFA.
     path("admin/login/", security.admin_login, name="admin_login_redirect"),

@@ -15,13 +15,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserAdmin
 from accounts.models import AccountState, DeactivationReason, User
 
-from . import calendar, selectors, services
+from . import calendar, labels, selectors, services
 from .models import JournalEntry, Notice, Tombstone
 from .notices import french_date, notice_resend
 
@@ -45,7 +45,7 @@ class JournalInline(admin.TabularInline):
     fk_name = "user"
     extra = 0
     can_delete = False
-    fields = ["at", "action", "reason", "actor_kind", "actor", "data"]
+    fields = ["when", "what", "why", "actor_kind", "actor", "details"]
     readonly_fields = fields
     ordering = ["-at", "-pk"]
     verbose_name_plural = _("Journal du compte")
@@ -56,6 +56,29 @@ class JournalInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    # French labels and Paris time for every column (lifecycle.labels).
+
+    @admin.display(description=_("date (heure de Paris)"))
+    def when(self, obj):
+        return labels.instant(obj.at)
+
+    @admin.display(description=_("action"))
+    def what(self, obj):
+        return labels.action_label(obj.action)
+
+    @admin.display(description=_("motif"))
+    def why(self, obj):
+        return labels.reason_label(obj.reason) or "—"
+
+    @admin.display(description=_("détails"))
+    def details(self, obj):
+        items = labels.data_items(obj.data)
+        if not items:
+            return "—"
+        return format_html_join(
+            "", "<div>{}</div>", ((f"{k} : {v}" if k else v,) for k, v in items)
+        )
 
 
 def deletion_date_if_deactivated_now(now) -> str:

@@ -71,7 +71,9 @@ class JournalEntry(models.Model):
         indexes = [models.Index(fields=["user", "at"], name="lifecycle_journal_user_at")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        from .labels import action_label, instant
+
+        return f"{instant(self.at)} {action_label(self.action)}"
 
 
 class Notice(models.Model):

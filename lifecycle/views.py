@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -57,9 +58,9 @@ def org_member_deactivate(request, organisation_pk: int, user_pk: int):
             reason=DeactivationReason.ORG_ADMIN,
         )
         messages.success(
-            request, _("Le compte de %(name)s est désactivé.") % {"name": member.get_full_name()}
+            request, _("Compte désactivé : %(name)s.") % {"name": member.get_full_name()}
         )
-        return redirect(_next_url(request))
+        return redirect(_back_url(request, organisation))
     return TemplateResponse(
         request,
         "lifecycle/org_member_confirm.html",
@@ -70,7 +71,7 @@ def org_member_deactivate(request, organisation_pk: int, user_pk: int):
             "problem": problem,
             "popin": selectors.needs_popin(user=member),
             "deletion_date": selectors.deletion_date_if_deactivated(now=timezone.now()),
-            "next": _next_url(request) if _next_url(request) != "home" else "",
+            "next": _back_url(request, organisation),
         },
         status=200 if problem is None else 403,
     )
@@ -84,9 +85,9 @@ def org_member_reactivate(request, organisation_pk: int, user_pk: int):
     if request.method == "POST" and problem is None:
         services.account_reactivate(user=member, actor=request.user, now=timezone.now())
         messages.success(
-            request, _("Le compte de %(name)s est réactivé.") % {"name": member.get_full_name()}
+            request, _("Compte réactivé : %(name)s.") % {"name": member.get_full_name()}
         )
-        return redirect(_next_url(request))
+        return redirect(_back_url(request, organisation))
     return TemplateResponse(
         request,
         "lifecycle/org_member_confirm.html",
@@ -95,7 +96,15 @@ def org_member_reactivate(request, organisation_pk: int, user_pk: int):
             "organisation": organisation,
             "member": member,
             "problem": problem,
-            "next": _next_url(request) if _next_url(request) != "home" else "",
+            "next": _back_url(request, organisation),
         },
         status=200 if problem is None else 403,
     )
+
+
+def _back_url(request, organisation: Organisation) -> str:
+    """Where to go after (or instead of) the change: a safe ``next``, else the organisation page."""
+    target = _next_url(request)
+    if target == "home":
+        return reverse("accounts:org_detail", kwargs={"organisation_pk": organisation.pk})
+    return target

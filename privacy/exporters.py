@@ -14,6 +14,13 @@ How an app contributes
    foreign key that is not ``SET_NULL``). So a model added by any app appears in
    the export without further work; register an explicit exporter to shape it.
 
+Every section has a French title (the exporter's label; for a generic section
+the model's ``verbose_name_plural``, or ``GENERIC_SECTION_LABELS``) and its
+keys French labels for the "Mes données" page (``field_labels``): the
+exporter's ``fields`` (``register(fields=...)``, or ``FIELD_LABELS`` in a
+``personal_data`` module), then ``COMMON_FIELD_LABELS``, then the model's field
+``verbose_name``. The JSON download keeps the machine-readable keys.
+
 Invariants: an export holds only rows about the user; references to other
 people are reduced to "OPCO agent" / "another user" (no name, no email);
 secrets (password hashes, tokens, MFA secrets) are never exported.
@@ -29,6 +36,7 @@ from importlib import import_module
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 PROJECT_APPS = ("accounts", "platforms", "lifecycle", "legal", "privacy")
@@ -37,22 +45,90 @@ SECRET_SUFFIXES = ("_token", "_secret", "_hash", "_key")
 FORMAT_VERSION = 1
 
 
+#: French labels of the keys the exporters share (the page's key/value tables).
+COMMON_FIELD_LABELS = {
+    "id": _("Numéro"),
+    "email": _("Adresse e-mail"),
+    "first_name": _("Prénom"),
+    "last_name": _("Nom"),
+    "phone": _("Téléphone"),
+    "is_active": _("Compte actif"),
+    "is_staff": _("Agent OPCO Mobilités"),
+    "date_joined": _("Inscription le"),
+    "last_login": _("Dernière connexion"),
+    "last_activity_at": _("Dernière activité"),
+    "state": _("État du compte"),
+    "deactivation_reason": _("Motif de désactivation"),
+    "suspension_reason": _("Motif de suspension"),
+    "state_changed_at": _("Changement d'état le"),
+    "primary": _("Adresse principale"),
+    "verified": _("Adresse vérifiée"),
+    "organisation": _("Organisation"),
+    "siret": _("SIRET"),
+    "siren": _("SIREN"),
+    "kind": _("Type"),
+    "is_administrator": _("Administrateur"),
+    "is_legal_representative": _("Représentant légal"),
+    "member_since": _("Membre depuis le"),
+    "invited_by": _("Invité par"),
+    "accesses": _("Habilitations"),
+    "status": _("Statut"),
+    "created_at": _("Créé le"),
+    "decided_at": _("Décidé le"),
+    "last_seen_at": _("Dernière activité le"),
+    "ip": _("Adresse IP"),
+    "ip_address": _("Adresse IP"),
+    "user_agent": _("Navigateur"),
+    "type": _("Type"),
+    "last_used_at": _("Dernière utilisation le"),
+    "platform": _("Plateforme"),
+    "expires_at": _("Expire le"),
+    "documents": _("Documents"),
+    "user": _("Titulaire"),
+    "actor": _("Auteur"),
+    "actor_kind": _("Type d'auteur"),
+    "action": _("Action"),
+    "reason": _("Motif"),
+    "at": _("Date"),
+    "data": _("Détails"),
+    "version": _("Version"),
+    "accepted_at": _("Acceptées le"),
+    "context": _("Contexte"),
+    "permission": _("Droit"),
+}
+
+#: French titles of generic sections whose model has no French verbose name.
+GENERIC_SECTION_LABELS = {
+    "accounts.organisationuserobjectpermission": _("Droits d'administration d'organisation"),
+}
+GENERIC_FIELD_LABELS = {
+    "accounts.organisationuserobjectpermission": {"content_object": _("Organisation")},
+}
+
+
 @dataclass
 class Exporter:
     key: str
     label: str
     func: Callable
     models: tuple[str, ...] = field(default_factory=tuple)
+    fields: dict = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, Exporter] = {}
 
 
-def register(key: str, label, *, models: tuple[str, ...] = ()):
-    """Decorator: register ``func(user)`` under ``key`` (overwrites a same key)."""
+def register(key: str, label, *, models: tuple[str, ...] = (), fields: dict | None = None):
+    """Decorator: register ``func(user)`` under ``key`` (overwrites a same key).
+
+    ``label``: the section's French title; ``fields``: French labels of its keys
+    (beyond ``COMMON_FIELD_LABELS``).
+    """
 
     def decorator(func):
-        _REGISTRY[key] = Exporter(key=key, label=label, func=func, models=models)
+        _REGISTRY[key] = Exporter(
+            key=key, label=label, func=func, models=models, fields=dict(fields or {})
+        )
         return func
 
     return decorator
@@ -70,8 +146,9 @@ def _discovered() -> list[Exporter]:
                 raise
             continue
         covered = tuple(getattr(module, "EXPORTED_MODELS", ()))
+        fields = dict(getattr(module, "FIELD_LABELS", {}))
         for key, label, func in getattr(module, "EXPORTERS", []):
-            found.append(Exporter(key=key, label=label, func=func, models=covered))
+            found.append(Exporter(key=key, label=label, func=func, models=covered, fields=fields))
     return found
 
 
@@ -165,6 +242,32 @@ def _generic_section(model, user) -> list[dict]:
     return [row(obj, user=user) for obj in model._default_manager.filter(query).order_by("pk")]
 
 
+def generic_section_label(model) -> str:
+    return GENERIC_SECTION_LABELS.get(
+        model._meta.label_lower, capfirst(model._meta.verbose_name_plural)
+    )
+
+
+def field_labels(section_key: str) -> dict:
+    """French labels of the keys of the section ``section_key`` (see the module docstring)."""
+    labels = dict(COMMON_FIELD_LABELS)
+    for exporter in exporters():
+        if exporter.key == section_key:
+            labels.update(exporter.fields)
+            return labels
+    try:
+        model = apps.get_model(section_key)
+    except (LookupError, ValueError):
+        return labels
+    own = {f.name: capfirst(f.verbose_name) for f in model._meta.concrete_fields}
+    # The model's verbose names win unless they are the English defaults of a third party.
+    for name, verbose in own.items():
+        if name not in labels or str(verbose).lower() != name.replace("_", " "):
+            labels[name] = verbose
+    labels.update(GENERIC_FIELD_LABELS.get(model._meta.label_lower, {}))
+    return labels
+
+
 # --- Building the export ------------------------------------------------------------
 
 
@@ -185,7 +288,7 @@ def build_export(*, user, now) -> dict:
         sections.append(
             {
                 "key": model._meta.label_lower,
-                "label": str(model._meta.verbose_name_plural).capitalize(),
+                "label": str(generic_section_label(model)),
                 "data": data,
             }
         )
@@ -399,4 +502,41 @@ def export_proofs(user) -> list:
             for d in r.documents.all()
         ]
         out.append(data)
+    return out
+
+
+# --- The "Mes données" page ------------------------------------------------------------
+
+
+def for_display(export: dict) -> list[dict]:
+    """The non-empty sections of ``export`` as French key/value tables for the page.
+
+    Each: {"key", "label", "tables": [[(French label, readable value), ...], ...]}
+    (one table per row of the section). Codes, instants (Paris clock) and
+    booleans are shown by ``lifecycle.labels.display_value``.
+    """
+    from lifecycle.labels import display_value
+
+    out = []
+    for section in export["sections"]:
+        data = section["data"]
+        if not data:
+            continue
+        labels = field_labels(section["key"])
+        rows = data if isinstance(data, list) else [data]
+        tables = []
+        for item in rows:
+            if isinstance(item, dict):
+                tables.append(
+                    [
+                        (
+                            str(labels.get(key, capfirst(key.replace("_", " ")))),
+                            display_value(v, key),
+                        )
+                        for key, v in item.items()
+                    ]
+                )
+            else:
+                tables.append([("", display_value(item))])
+        out.append({"key": section["key"], "label": section["label"], "tables": tables})
     return out

@@ -43,11 +43,7 @@ def my_data(request):
         "privacy/my_data.html",
         {
             "export": export,
-            "export_pretty": [
-                (s["label"], json.dumps(s["data"], ensure_ascii=False, indent=2))
-                for s in export["sections"]
-                if s["data"]
-            ],
+            "export_sections": exporters.for_display(export),
             "closure": selectors.pending_closure_request(user=request.user),
             "closure_form": ClosureRequestForm(),
             "memberships": Membership.objects.filter(user=request.user).select_related(

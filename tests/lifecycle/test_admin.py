@@ -86,7 +86,7 @@ def test_user_page_shows_the_journal_and_action_links(client, agent):
     response = client.get(reverse("admin:accounts_user_change", args=[user.pk]))
     assert response.status_code == 200
     assert "Journal du compte" in response.text
-    assert "deactivated" in response.text
+    assert "Compte désactivé" in response.text
     assert reverse("admin:lifecycle_user_operation", args=[user.pk, "reactivate"]) in response.text
 
 
