@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
-from accounts.models import User
+from accounts.models import Organisation, User
 
 from . import selectors, services
 from .models import DeactivationReason

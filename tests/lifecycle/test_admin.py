@@ -187,5 +187,5 @@ def test_admin_confirmation_has_no_popin_warning_for_m_campus_holders_only(clien
         {"action": "deactivate_accounts", "_selected_action": [campus.pk]},
     )
     assert response.status_code == 200
-    assert "supprimés définitivement dans 15 jours calendaires" in response.text
+    assert "il sera supprimé définitivement dans 15 jours calendaires" in response.text
     assert _popin_paragraph(response.text) == ""
