@@ -49,3 +49,7 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Bounce reports stop the lifecycle clock (DOMAIN.md): the mail provider's
+# tracking webhooks must be authenticated (basic auth "user:password").
+ANYMAIL = {**ANYMAIL, "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET")}  # noqa: F405

@@ -158,6 +158,7 @@ def production_env() -> dict[str, str]:
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
         "CACHE_URL": "redis://127.0.0.1:6379/14",
         "IDP_OIDC_PRIVATE_KEY": generate_private_key_pem(),
+        "ANYMAIL_WEBHOOK_SECRET": "anymail:" + secrets.token_urlsafe(24),
     }
 
 
