@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as accounts_services
 from accounts.models import AccountState, Membership
+from accounts.security import client_ip
 
 from . import app_settings, exporters, ratelimit, selectors, services
 from .forms import (
@@ -155,7 +156,7 @@ def lost_credentials(request):
     if request.method == "POST":
         allowed = ratelimit.hit(
             scope="lost_credentials",
-            key=ratelimit.client_ip(request),
+            key=client_ip(request),
             rates=app_settings.lost_credentials_rates(),
             now_ts=timezone.now().timestamp(),
         )
