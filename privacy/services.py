@@ -2,7 +2,7 @@
 
 Every service takes keyword-only arguments and an aware ``now``, runs in one
 transaction, checks the current state first (no-op when already in the target
-state) and journals what it changed with its actor (``privacy.journal``).
+state) and journals what it changed with its actor (``accounts.hooks.journal``).
 Account transitions (deactivation, suspension, lifting) go through the
 lifecycle contract (``lifecycle.services``); emails leave after commit.
 Ending a membership (end of authority) is not here: the user's "Je quitte
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts import blocklist as accounts_blocklist
+from accounts import hooks
 from accounts.models import Membership, Organisation, User
 from lifecycle import calendar as lifecycle_calendar
 from lifecycle import services as lifecycle_services
@@ -29,7 +30,7 @@ from lifecycle.models import AccountState, DeactivationReason, SuspensionReason
 from platforms.models import Access, Platform, Role
 from platforms.sessions import revoke_all
 
-from . import app_settings, calendar, emails, journal
+from . import app_settings, calendar, emails
 from .models import (
     ClosureRequest,
     DpoRequest,
@@ -56,7 +57,7 @@ def closure_request_create(*, user: User, reason: str = "", now) -> ClosureReque
     if request := existing.first():
         return request
     request = ClosureRequest.objects.create(user=user, reason=reason.strip(), created_at=now)
-    journal.record(user=user, actor=user, action="closure_requested", at=now, reason=reason)
+    hooks.journal(user=user, actor=user, action="closure_requested", at=now, reason=reason)
     emails.send_on_commit("closure_received", to=[user.email], context={"user": user})
     return request
 
@@ -70,7 +71,7 @@ def closure_request_withdraw(*, request: ClosureRequest, actor: User, now) -> Cl
     request.status = ClosureRequest.Status.WITHDRAWN
     request.closed_at = now
     request.save(update_fields=["status", "closed_at"])
-    journal.record(user=request.user, actor=actor, action="closure_withdrawn", at=now)
+    hooks.journal(user=request.user, actor=actor, action="closure_withdrawn", at=now)
     return request
 
 
@@ -88,7 +89,7 @@ def closure_request_process(*, request: ClosureRequest, actor: User, now) -> Clo
     request.closed_at = now
     request.processed_by = actor
     request.save(update_fields=["status", "closed_at", "processed_by"])
-    journal.record(user=request.user, actor=actor, action="closure_processed", at=now)
+    hooks.journal(user=request.user, actor=actor, action="closure_processed", at=now)
     _lifecycle().account_deactivate(
         user=request.user, actor=actor, now=now, reason=REASON_CLOSURE_REQUEST
     )
@@ -133,7 +134,7 @@ def dpo_request_create(
         created_by=created_by,
     )
     if user is not None:
-        journal.record(
+        hooks.journal(
             user=user,
             actor=created_by or user,
             action="dpo_request_received",
@@ -162,7 +163,7 @@ def dpo_request_extend(*, request: DpoRequest, actor: User, now, reason: str) ->
     request.due_at = calendar.months_deadline(request.received_at, 3)
     request.save(update_fields=["extended_at", "extension_reason", "due_at"])
     if request.user_id:
-        journal.record(
+        hooks.journal(
             user=request.user,
             actor=actor,
             action="dpo_request_extended",
@@ -186,7 +187,7 @@ def dpo_request_answer(*, request: DpoRequest, actor: User, now, answer: str) ->
     request.answered_at = now
     request.save(update_fields=["status", "answer", "answered_at"])
     if request.user_id:
-        journal.record(
+        hooks.journal(
             user=request.user,
             actor=actor,
             action="dpo_request_answered",
@@ -270,7 +271,7 @@ def lost_credentials_report(
     report = LostCredentialsReport.objects.create(
         user=user, reported_at=now, reported_by=reported_by, message=message[:2000]
     )
-    journal.record(
+    hooks.journal(
         user=user,
         actor=reported_by,
         action="lost_credentials_reported",
@@ -340,7 +341,7 @@ def lost_credentials_issue_access(
         user.email = new_email
         EmailAddress.objects.filter(user=user).delete()
         EmailAddress.objects.create(user=user, email=new_email, primary=True, verified=False)
-        journal.record(
+        hooks.journal(
             user=user,
             actor=actor,
             action="sign_in_email_replaced",
@@ -354,7 +355,7 @@ def lost_credentials_issue_access(
     report.issued_by = actor
     report.new_email = new_email
     report.save(update_fields=["status", "issued_at", "issued_by", "new_email"])
-    journal.record(
+    hooks.journal(
         user=user,
         actor=actor,
         action="new_access_issued",
@@ -394,7 +395,7 @@ def lost_credentials_access_restored(*, user: User, now) -> LostCredentialsRepor
     report.resolved_at = now
     report.save(update_fields=["status", "resolved_at"])
     EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
-    journal.record(
+    hooks.journal(
         user=user,
         actor=report.issued_by,
         action="new_access_used",
@@ -445,7 +446,7 @@ def proof_request_create(
         due_at=lifecycle_calendar.notice_deadline(now, days=days),
         message=message,
     )
-    journal.record(
+    hooks.journal(
         user=user,
         actor=actor,
         action="proof_requested",
@@ -548,7 +549,7 @@ def proof_document_upload(
             if locked.status == ProofRequest.Status.PENDING:
                 locked.status = ProofRequest.Status.SUBMITTED
                 locked.save(update_fields=["status"])
-            journal.record(
+            hooks.journal(
                 user=user,
                 actor=user,
                 action="proof_uploaded",
@@ -597,7 +598,7 @@ def proof_request_accept(
     request.decided_by = actor
     request.decision_reason = reason.strip()
     request.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
-    journal.record(
+    hooks.journal(
         user=request.user,
         actor=actor,
         action="proof_accepted",
@@ -629,7 +630,7 @@ def proof_request_reject(*, request: ProofRequest, actor: User, now, reason: str
     if request.status == ProofRequest.Status.SUBMITTED:
         request.status = ProofRequest.Status.PENDING
     request.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
-    journal.record(
+    hooks.journal(
         user=request.user,
         actor=actor,
         action="proof_rejected",
@@ -667,7 +668,7 @@ def proof_request_expire(*, request: ProofRequest, now) -> ProofRequest:
     request.suspended_accesses = snapshot
     request.save(update_fields=["status", "suspended_at", "suspended_accesses"])
     revoke_all(user=request.user)
-    journal.record(
+    hooks.journal(
         user=request.user,
         actor=None,
         action="accesses_suspended_missing_proof",
@@ -716,7 +717,7 @@ def proof_sweep(*, now) -> dict:
                 continue
             request.reminders_sent = sorted({*request.reminders_sent, *due_stages})
             request.save(update_fields=["reminders_sent"])
-            journal.record(
+            hooks.journal(
                 user=request.user,
                 actor=None,
                 action="proof_reminder_sent",
@@ -749,7 +750,7 @@ def profile_update(*, user: User, first_name: str, last_name: str, phone: str, n
     for field in changed:
         setattr(user, field, values[field])
     user.save(update_fields=changed)
-    journal.record(
+    hooks.journal(
         user=user, actor=user, action="profile_rectified", at=now, data={"fields": changed}
     )
     return changed
