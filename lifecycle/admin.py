@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import UserAdmin
 from accounts.models import AccountState, DeactivationReason, User
 
-from . import calendar, labels, selectors, services
+from . import app_settings, labels, selectors, services
 from .models import JournalEntry, Notice, Tombstone
-from .notices import french_date, notice_resend
+from .notices import notice_resend
 
 AGENT_REASONS = [
     (DeactivationReason.OPCO, DeactivationReason.OPCO.label),
@@ -81,11 +81,6 @@ class JournalInline(admin.TabularInline):
         )
 
 
-def deletion_date_if_deactivated_now(now) -> str:
-    """The date a deactivation decided at ``now`` would delete the account (if sent now)."""
-    return french_date(calendar.paris_date(calendar.notice_deadline(now)))
-
-
 class LifecycleUserAdmin(UserAdmin):
     list_display = [
         *UserAdmin.list_display,
@@ -130,8 +125,7 @@ class LifecycleUserAdmin(UserAdmin):
             return "—"
         if step.due_at is None:
             return f"{step.label} ({step.note})"
-        local = timezone.localtime(step.due_at)
-        return format_html("{} : {}", step.label, local.strftime("%d/%m/%Y %H:%M"))
+        return format_html("{} : {}", step.label, labels.instant(step.due_at))
 
     # --- actions -------------------------------------------------------------
 
@@ -187,8 +181,8 @@ class LifecycleUserAdmin(UserAdmin):
             "action": request.POST.get("action"),
             "selected": [str(u.pk) for u in users],
             "opts": self.model._meta,
-            "deletion_date": deletion_date_if_deactivated_now(timezone.now()),
-            "days": calendar.app_settings.notice_days(),
+            "deletion_date": selectors.deletion_date_if_deactivated(now=timezone.now()),
+            "days": app_settings.notice_days(),
             "popin_users": [u for u in users if selectors.needs_popin(user=u)],
         }
         return TemplateResponse(request, "lifecycle/admin/confirm.html", context)
