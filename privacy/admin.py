@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 
 from lifecycle import services as lifecycle_services
 from lifecycle.calendar import paris_date
+from lifecycle.labels import instant
 
 from . import app_settings, blocklist, services
 from .forms import (
@@ -201,7 +202,7 @@ class DpoRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("échéance"), ordering="due_at")
     def due(self, obj):
-        text = timezone.localtime(obj.due_at).strftime("%d/%m/%Y %H:%M")
+        text = instant(obj.due_at)
         if obj.status == DpoRequest.Status.OPEN and obj.due_at <= timezone.now():
             return format_html(
                 '<strong class="privacy-late">{} — {}</strong>', text, _("en retard")
