@@ -8,14 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts import selectors as account_selectors
 from accounts.models import AccountState, DeactivationReason, SuspensionReason, User
 
 from . import app_settings, calendar, services
-from .models import JournalEntry, Notice
 
 
 @dataclass(frozen=True)
@@ -105,10 +103,6 @@ def sign_in_refusal(*, user: User) -> dict:
     }
 
 
-def journal_for(*, user: User):
-    return JournalEntry.objects.filter(user=user).select_related("actor").order_by("-at", "-pk")
-
-
 def due_within(*, now, days: int = 7) -> dict[str, list[tuple[User, datetime]]]:
     """Accounts whose next step falls due before ``now + days``, per step."""
     horizon = now + timedelta(days=days)
@@ -153,12 +147,6 @@ def sweep_preview(*, now) -> dict[str, int]:
     from . import sweep
 
     return sweep.lifecycle_sweep(now=now, dry_run=True).counts()
-
-
-def failed_notices():
-    return Notice.objects.filter(
-        Q(status=Notice.Status.REFUSED) | Q(status=Notice.Status.BOUNCED)
-    ).select_related("user")
 
 
 def needs_popin(*, user: User) -> bool:

@@ -1,10 +1,8 @@
 """Read queries of the privacy app."""
 
-import datetime as dt
-
 from django.db.models import QuerySet
 
-from .models import ClosureRequest, DpoRequest, ProofRequest
+from .models import ClosureRequest, ProofRequest
 
 
 def pending_closure_request(*, user) -> ClosureRequest | None:
@@ -23,14 +21,4 @@ def user_open_proof_requests(*, user) -> QuerySet[ProofRequest]:
     """Proof requests the user still has to act on (shown at sign-in and on the home page)."""
     return user_proof_requests(user=user).filter(
         status__in=[ProofRequest.Status.PENDING, ProofRequest.Status.EXPIRED]
-    )
-
-
-def overdue_dpo_requests(*, now) -> QuerySet[DpoRequest]:
-    return DpoRequest.objects.filter(status=DpoRequest.Status.OPEN, due_at__lte=now)
-
-
-def closure_requests_older_than(*, now, days: int) -> QuerySet[ClosureRequest]:
-    return ClosureRequest.objects.filter(
-        status=ClosureRequest.Status.PENDING, created_at__lte=now - dt.timedelta(days=days)
     )
