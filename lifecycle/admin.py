@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserAdmin
 from accounts.models import AccountState, DeactivationReason, User
+from platforms.selectors import DEACTIVATION_POPIN_FLAG, deactivation_popin_exists
 
 from . import app_settings, labels, selectors, services
 from .models import JournalEntry, Notice, Tombstone
@@ -141,7 +142,12 @@ class LifecycleUserAdmin(UserAdmin):
         """Confirmation page (GET-like first pass), then the services on "confirm"."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        users = list(queryset.order_by("email"))
+        # The pop-in flag is annotated so the confirmation page costs no query per account.
+        users = list(
+            queryset.annotate(**{DEACTIVATION_POPIN_FLAG: deactivation_popin_exists()}).order_by(
+                "email"
+            )
+        )
         form = DeactivateForm(request.POST if "confirm" in request.POST else None)
         if "confirm" in request.POST and (operation == "reactivate" or form.is_valid()):
             now = timezone.now()
