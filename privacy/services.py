@@ -215,12 +215,9 @@ def dpo_reminders_send(*, now) -> int:
     for pk in list(due_soon.values_list("pk", flat=True)):
         with transaction.atomic():
             request = DpoRequest.objects.select_for_update().get(pk=pk)
-            due_stages = [
-                n
-                for n in stages
-                if n not in request.reminders_sent
-                and now >= calendar.days_before(request.due_at, n)
-            ]
+            due_stages = _stages_due(
+                stages, sent=request.reminders_sent, deadline=request.due_at, now=now
+            )
             if not due_stages:
                 continue
             request.reminders_sent = sorted({*request.reminders_sent, *due_stages})
@@ -238,6 +235,11 @@ def _max_days(stages):
     import datetime as dt
 
     return dt.timedelta(days=(max(stages) if stages else 0) + 1)
+
+
+def _stages_due(stages, *, sent, deadline, now) -> list[int]:
+    """Reminder stages (days before ``deadline``) that ``now`` has reached and not yet sent."""
+    return [n for n in stages if n not in sent and now >= calendar.days_before(deadline, n)]
 
 
 # --- Lost or stolen credentials ----------------------------------------------
@@ -707,12 +709,9 @@ def proof_sweep(*, now) -> dict:
             )
             if request.status != ProofRequest.Status.PENDING:
                 continue
-            due_stages = [
-                n
-                for n in stages
-                if n not in request.reminders_sent
-                and now >= calendar.days_before(request.due_at, n)
-            ]
+            due_stages = _stages_due(
+                stages, sent=request.reminders_sent, deadline=request.due_at, now=now
+            )
             if not due_stages:
                 continue
             request.reminders_sent = sorted({*request.reminders_sent, *due_stages})
