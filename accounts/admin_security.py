@@ -1,5 +1,7 @@
 """Back-office hardening, installed from ``AccountsConfig.ready`` (after every admin module).
 
+- ``ReadOnlyModelAdmin``: the base of every append-only record's admin (the admin log,
+  proofs of acceptance and consent, tombstones).
 - The admin's own journal (``LogEntry``: every change made through the admin) is
   listed read-only, for whoever holds ``admin.view_logentry``; nobody, superusers
   included, can add, change or delete an entry there.
@@ -21,15 +23,8 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 
 
-class LogEntryAdmin(admin.ModelAdmin):
-    """Every back-office change (Django records it); read-only."""
-
-    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag"]
-    list_filter = ["action_flag", "content_type"]
-    search_fields = ["object_repr", "change_message", "user__email"]
-    list_select_related = ["user", "content_type"]
-    date_hierarchy = "action_time"
-    show_full_result_count = False
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """A record nobody, superusers included, may add, change or delete in the back-office."""
 
     def has_add_permission(self, request):
         return False
@@ -39,6 +34,17 @@ class LogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class LogEntryAdmin(ReadOnlyModelAdmin):
+    """Every back-office change (Django records it); read-only."""
+
+    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag"]
+    list_filter = ["action_flag", "content_type"]
+    search_fields = ["object_repr", "change_message", "user__email"]
+    list_select_related = ["user", "content_type"]
+    date_hierarchy = "action_time"
+    show_full_result_count = False
 
 
 def is_project_app(app_label: str) -> bool:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_security import ReadOnlyModelAdmin
 from accounts.models import User
 
 from . import selectors, services
@@ -169,7 +170,7 @@ class CGUVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CGUAcceptance)
-class CGUAcceptanceAdmin(admin.ModelAdmin):
+class CGUAcceptanceAdmin(ReadOnlyModelAdmin):
     list_display = ["user", "version", "accepted_at", "context", "ip_address", "export_user"]
     list_filter = ["version", "context"]
     search_fields = ["user__email", "user__last_name"]
@@ -185,15 +186,6 @@ class CGUAcceptanceAdmin(admin.ModelAdmin):
         "user_agent",
         "context",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [
@@ -270,19 +262,10 @@ class SiteSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(ReadOnlyModelAdmin):
     list_display = ["recorded_at", "subject_id", "user", "categories", "notice_version"]
     list_filter = ["notice_version"]
     search_fields = ["subject_id", "user__email"]
     list_select_related = ["user"]
     show_full_result_count = False
     readonly_fields = ["subject_id", "user", "categories", "notice_version", "recorded_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserAdmin
+from accounts.admin_security import ReadOnlyModelAdmin
 from accounts.models import AccountState, DeactivationReason, User
 from platforms.selectors import DEACTIVATION_POPIN_FLAG, deactivation_popin_exists
 
@@ -267,16 +268,7 @@ class NoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tombstone)
-class TombstoneAdmin(admin.ModelAdmin):
+class TombstoneAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "reason", "deactivated_at", "notice_sent_at", "deleted_at"]
     list_filter = ["reason"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
