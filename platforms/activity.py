@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -166,8 +167,6 @@ def activity_record_bulk(*, items: dict[int, datetime], platform: Platform | Non
             f"AND ({table}.{column} IS NULL OR {table}.{column} < v.at)"
         )
     else:  # pragma: no cover — other databases: correct, not set-based
-        from django.db.models import Q
-
         for pk, at in items.items():
             User.objects.filter(pk=pk).filter(
                 Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at)

@@ -1,5 +1,7 @@
 """The sign-up blocklist lookup, wired into accounts by ACCOUNTS_BLOCKLIST_CHECKER."""
 
+from django.db.models import Q
+
 from .models import BlocklistEntry
 
 
@@ -18,8 +20,6 @@ def is_blocked(*, email: str = "", siren: str = "") -> bool:
 
     A SIRET may be passed as ``siren``: its first nine digits are used.
     """
-    from django.db.models import Q
-
     query = Q()
     if email:
         email = email.strip().lower()

@@ -10,6 +10,7 @@ cette organisation" calls ``accounts.services.membership_remove``, and
 lifecycle deactivates an account left with no membership.
 """
 
+import datetime as dt
 import os
 import unicodedata
 from pathlib import Path
@@ -232,8 +233,6 @@ def dpo_reminders_send(*, now) -> int:
 
 
 def _max_days(stages):
-    import datetime as dt
-
     return dt.timedelta(days=(max(stages) if stages else 0) + 1)
 
 

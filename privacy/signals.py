@@ -14,7 +14,10 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from .models import ProofDocument
 
@@ -36,10 +39,6 @@ def _on_proof_document_deleted(sender, instance, **kwargs):
 
 @receiver(user_logged_in, dispatch_uid="privacy_proof_notice_at_sign_in")
 def _on_logged_in(sender, request, user, **kwargs):
-    from django.urls import reverse
-    from django.utils.html import format_html
-    from django.utils.translation import gettext as _
-
     from .selectors import user_open_proof_requests
 
     for proof in user_open_proof_requests(user=user):
