@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from accounts import selectors as account_selectors
 from accounts.models import AccountState, DeactivationReason, SuspensionReason, User
 
-from . import app_settings, calendar, services
+from . import app_settings, calendar, services, sweep
+from .notices import french_date
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,6 @@ def sign_in_refusal(*, user: User) -> dict:
     due = services.step_deadline(user)
     deletion = ""
     if due is not None:
-        from .notices import french_date
-
         deletion = _("Sans réactivation, il sera supprimé définitivement le %(date)s.") % {
             "date": french_date(calendar.paris_date(due))
         }
@@ -106,8 +105,6 @@ def sign_in_refusal(*, user: User) -> dict:
 def due_within(*, now, days: int = 7) -> dict[str, list[tuple[User, datetime]]]:
     """Accounts whose next step falls due before ``now + days``, per step."""
     horizon = now + timedelta(days=days)
-    from . import sweep
-
     deletion = [
         (u, services.step_deadline(u))
         for u in sweep.due_for_deletion(now=horizon).order_by("notice_sent_at")
@@ -136,16 +133,12 @@ def review_queue():
 
 def staff_inactive(*, now) -> list[User]:
     """Staff accounts inactive for the full period (never swept; reviewed by hand)."""
-    from . import sweep
-
     ids = sweep.due_for_warning_ids(now=now, staff=True)
     return list(User.objects.filter(pk__in=ids).order_by("email"))
 
 
 def sweep_preview(*, now) -> dict[str, int]:
     """What the next sweep would do, counted (dry run)."""
-    from . import sweep
-
     return sweep.lifecycle_sweep(now=now, dry_run=True).counts()
 
 
@@ -166,8 +159,6 @@ def needs_popin(*, user: User) -> bool:
 
 def deletion_date_if_deactivated(*, now) -> str:
     """ "26 mars 2027": when an account deactivated at ``now`` would be deleted."""
-    from .notices import french_date
-
     return french_date(calendar.paris_date(calendar.notice_deadline(now)))
 
 

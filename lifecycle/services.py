@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AccountState, DeactivationReason, SuspensionReason, User
 from platforms.sessions import revoke_all
 
-from . import calendar
+from . import app_settings, calendar
 from .journal import journal_write
 from .models import Notice
 
@@ -376,8 +376,6 @@ def step_clock_start(user: User, *, proceed_without_notice: bool):
 
 def step_deadline(user: User, *, proceed_without_notice: bool | None = None):
     """The instant the next step falls due for a warned or deactivated account, or None."""
-    from . import app_settings
-
     if user.state not in (AccountState.WARNED, AccountState.DEACTIVATED):
         return None
     if proceed_without_notice is None:
