@@ -11,8 +11,8 @@
   django-celery-beat's "run/enable tasks" write. Project actions must declare
   their own (tests/security/test_staff_permissions.py).
 
-Kept out of ``accounts/admin.py`` so the back-office module stays the
-organisation-admin branch's.
+Kept out of ``accounts/admin.py``, which is the back-office of accounts and
+organisations; this module is about the admin site as a whole.
 """
 
 from pathlib import Path

@@ -265,7 +265,7 @@ PLATFORMS_ACTIVITY_RECORDER = "lifecycle.services.activity_record"
 DEMO_DATA_LOADERS: list[str] = []
 
 # --- security ---
-# Owned by the security branch (issue 7); see docs/security.md for what each
+# Security hardening (issue 7); see docs/security.md for what each
 # line answers (ASVS 5.0 L2, CNIL délibération 2022-100).
 
 INSTALLED_APPS = [*INSTALLED_APPS, "csp"]
