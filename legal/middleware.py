@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import app_settings, selectors
-from .models import CGUAcceptance
 
 # Sign-out (ours and the OIDC RP-initiated logout a platform redirects to) and the
 # health check. Token, userinfo and revoke calls carry no session: never gated here.
@@ -44,7 +43,7 @@ class CGUGateMiddleware:
         version_id = selectors.cgu_in_force_id(now=timezone.now())
         if version_id is None or request.session.get(SESSION_KEY) == version_id:
             return None
-        if CGUAcceptance.objects.filter(user=user, version_id=version_id).exists():
+        if selectors.cgu_has_accepted(user=user, version=version_id):
             # Acceptances are append-only and versions immutable: remembering it is safe.
             request.session[SESSION_KEY] = version_id
             return None

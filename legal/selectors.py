@@ -68,8 +68,18 @@ def cgu_last_acceptance(*, user) -> CGUAcceptance | None:
     )
 
 
-def cgu_has_accepted(*, user, version: CGUVersion) -> bool:
+def cgu_has_accepted(*, user, version: CGUVersion | int) -> bool:
+    """Whether ``user`` accepted ``version`` (a version or its pk)."""
     return CGUAcceptance.objects.filter(user=user, version=version).exists()
+
+
+def cgu_first_acceptances(*, user) -> dict[int, datetime]:
+    """When ``user`` first accepted each version, by version pk (one query)."""
+    accepted: dict[int, datetime] = {}
+    rows = CGUAcceptance.objects.filter(user=user).order_by("accepted_at")
+    for version_id, accepted_at in rows.values_list("version_id", "accepted_at"):
+        accepted.setdefault(version_id, accepted_at)
+    return accepted
 
 
 def cgu_pending_for(*, user, now: datetime) -> CGUVersion | None:

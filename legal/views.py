@@ -80,10 +80,9 @@ def cgu_archive(request):
     now = timezone.now()
     versions = list(selectors.cgu_published())
     in_force = selectors.cgu_in_force(now=now)
-    accepted: dict[int, object] = {}
-    if request.user.is_authenticated:
-        for acceptance in CGUAcceptance.objects.filter(user=request.user).order_by("accepted_at"):
-            accepted.setdefault(acceptance.version_id, acceptance.accepted_at)
+    accepted = (
+        selectors.cgu_first_acceptances(user=request.user) if request.user.is_authenticated else {}
+    )
     rows = [
         {
             "version": v,
