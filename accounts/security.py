@@ -3,6 +3,8 @@
 - ``client_ip``: the client address as seen by the first proxy we trust. Only
   the last ``TRUSTED_PROXY_COUNT`` entries of X-Forwarded-For are written by our
   own proxies; anything to their left is client-controlled and ignored.
+- ``safe_next``: a redirect target from the request, kept only when it stays on
+  this site (no open redirect).
 - ``has_mfa``: whether a user holds a second factor (TOTP or WebAuthn key;
   recovery codes alone do not count).
 - ``admin_login``: replaces the Django admin's own sign-in form, which allauth's
@@ -46,6 +48,15 @@ def client_ip(request: HttpRequest) -> str:
     return _clean(forwarded[-count]) or remote
 
 
+def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
+    """``candidate`` when it points to this site (and to HTTPS from HTTPS), else ``default``."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
 def has_mfa(user) -> bool:
     """True when ``user`` can pass a second factor (TOTP or a security key)."""
     from allauth.mfa.models import Authenticator
@@ -62,11 +73,7 @@ def admin_login(request: HttpRequest, extra_context=None):
 
     A signed-in user who is not staff gets 403 rather than a redirect loop.
     """
-    next_url = request.GET.get("next") or reverse("admin:index")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("admin:index")
+    next_url = safe_next(request, request.GET.get("next"), reverse("admin:index"))
     if request.user.is_authenticated:
         if not request.user.is_staff:
             raise PermissionDenied

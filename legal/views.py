@@ -9,13 +9,14 @@ from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.security import safe_next
 
 from . import app_settings, consent, selectors, services
 from .forms import CGUAcceptForm, CGUDiffForm, CookieChoiceForm
@@ -24,14 +25,6 @@ from .models import CGUAcceptance, CGUVersion
 from .rendering import render_markdown, side_by_side
 
 SSO_AUTHORIZE_URL_NAME = "idp:oidc:authorization"
-
-
-def _safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def _is_sso_authorize(url: str) -> bool:
@@ -147,7 +140,7 @@ def cgu_diff(request):
 def cgu_gate(request):
     """Show the CGU in force to a user who has not accepted it; record his acceptance."""
     now = timezone.now()
-    next_url = _safe_next(
+    next_url = safe_next(
         request, request.POST.get("next") or request.GET.get("next"), reverse("home")
     )
     version = selectors.cgu_pending_for(user=request.user, now=now)
@@ -277,7 +270,7 @@ def cookie_choice(request):
     else:
         messages.success(request, _("Vos choix en matière de cookies sont enregistrés."))
         response = redirect(
-            _safe_next(request, form.cleaned_data.get("next"), reverse("legal:cookies"))
+            safe_next(request, form.cleaned_data.get("next"), reverse("legal:cookies"))
         )
     consent.write(response, choice)
     if not audience:

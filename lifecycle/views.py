@@ -12,12 +12,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.models import Organisation, User
+from accounts.security import safe_next
 
 from . import selectors, services
 from .models import DeactivationReason
@@ -37,12 +37,7 @@ def _administered(request, organisation_pk: int, user_pk: int):
 
 
 def _next_url(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "home"
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"), "home")
 
 
 @login_required
