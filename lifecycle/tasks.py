@@ -11,6 +11,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import app_settings, notices
+from .sweep import lifecycle_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,4 @@ def notice_send(self, notice_id: int) -> str:
 @shared_task(ignore_result=True)
 def lifecycle_sweep_task() -> dict:
     """The hourly sweep (beat, see config/settings/schedule.py)."""
-    from .sweep import lifecycle_sweep
-
     return lifecycle_sweep(now=timezone.now()).as_dict()
