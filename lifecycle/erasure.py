@@ -137,7 +137,7 @@ def owned_querysets(user_ids: list[int]) -> list[tuple[type[models.Model], model
         for relation in parent._meta.related_objects:
             child = relation.related_model
             if (
-                relation.many_to_one
+                relation.one_to_many
                 and relation.on_delete is models.CASCADE
                 and child not in owned_models
                 and not child._meta.auto_created
@@ -156,8 +156,9 @@ def owned_querysets(user_ids: list[int]) -> list[tuple[type[models.Model], model
 
 def _admin_log_about_owned_rows(user_ids: list[int]) -> None:
     """Delete admin log entries about rows the accounts own (one query per model)."""
-    types = ContentType.objects.get_for_models(*[m for m, _q in owned_querysets(user_ids)])
-    for model, rows in owned_querysets(user_ids):
+    owned = owned_querysets(user_ids)
+    types = ContentType.objects.get_for_models(*[model for model, _rows in owned])
+    for model, rows in owned:
         if isinstance(
             model._meta.pk, (models.AutoField, models.BigAutoField, models.IntegerField)
         ):
