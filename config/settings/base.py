@@ -408,6 +408,8 @@ DEMO_DATA_LOADERS += ["platforms.demo.load"]
 ACCOUNTS_JOURNAL_WRITER = "lifecycle.journal.journal_write"
 ACCOUNT_ADAPTER = "lifecycle.adapter.LifecycleAccountAdapter"
 ACCOUNT_FORMS = {
+    "add_email": "accounts.allauth_forms.AddEmailForm",
+    "change_password": "accounts.allauth_forms.ChangePasswordForm",
     "reset_password": "lifecycle.forms.ResetPasswordForm",
     "request_login_code": "lifecycle.forms.RequestLoginCodeForm",
 }
