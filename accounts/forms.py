@@ -139,4 +139,3 @@ class AccessGrantForm(forms.Form):
         if platform is None or role is None:
             raise ValidationError(_("Choisissez une plateforme et un rôle."), code="invalid")
         return platform, role
-

@@ -29,7 +29,11 @@ def _fresh_cache():
 def change_password(client, old):
     return client.post(
         reverse("account_change_password"),
-        {"oldpassword": old, "password1": "un tout nouveau secret 2027", "password2": "un tout nouveau secret 2027"},
+        {
+            "oldpassword": old,
+            "password1": "un tout nouveau secret 2027",
+            "password2": "un tout nouveau secret 2027",
+        },
     )
 
 
@@ -93,3 +97,40 @@ def test_another_accounts_email_cannot_be_added_and_its_owner_gets_no_mail(
     assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
     assert [m.replace("proprietaire", "nouvelle") for m in taken_messages] == new_messages
     assert [m.to for m in mailoutbox] == [["nouvelle@example.fr"]]
+
+
+# --- 5. Sign-up does the same work whether the email is taken or not (ASVS 5.0 §6.3.8) ---
+
+
+@pytest.fixture
+def hashes(monkeypatch):
+    """Counts passwords hashed with the configured hasher."""
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher_class = type(get_hasher())
+    calls = []
+    real_encode = hasher_class.encode
+
+    def counting(self, password, salt, *args, **kwargs):
+        calls.append(1)
+        return real_encode(self, password, salt, *args, **kwargs)
+
+    monkeypatch.setattr(hasher_class, "encode", counting)
+    return calls
+
+
+def test_sign_up_hashes_a_password_and_defers_the_mail_on_both_paths(
+    client, hashes, mailoutbox, django_capture_on_commit_callbacks
+):
+    from tests.accounts.test_signup import signup_data
+
+    taken = verified(UserFactory(email="prise@example.fr"))
+    work = {}
+    for label, email in [("taken", taken.email), ("new", "libre@example.fr")]:
+        hashes.clear()
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            client.post(reverse("account_signup"), signup_data(email=email))
+        # No mail leaves inside the request: it is queued for after the commit.
+        work[label] = (len(hashes), mailoutbox == [], len(callbacks) >= 1)
+        client.logout()
+    assert work["taken"] == work["new"] == (1, True, True)
