@@ -117,6 +117,11 @@ LOGIN_REDIRECT_URL = "home"
 
 # django-allauth 65.x
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Invitations (max, window seconds): per administrator and per organisation,
+# per minute and per day; an organisation administrator is anyone who signed
+# up with a new SIRET, and the invitation mail goes out with OPCO's name.
+ACCOUNTS_INVITATION_RATES_PER_ADMINISTRATOR = [(5, 60), (50, 86400)]
+ACCOUNTS_INVITATION_RATES_PER_ORGANISATION = [(10, 60), (100, 86400)]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
