@@ -73,6 +73,14 @@ class DegradingRedisCache(RedisCache):
         """False while Redis is considered down (an error less than RETRY_AFTER ago)."""
         return _down_until.get(self._outage_key, 0.0) <= time.monotonic()
 
+    def ping(self) -> bool:
+        """Whether Redis itself answers now (readiness); never served by the fallback."""
+        try:
+            return bool(self._cache.get_client(write=True).ping())
+        except CACHE_ERRORS as exc:
+            self._mark_down("ping", exc)
+            return False
+
     def _mark_down(self, operation: str, exc: Exception) -> None:
         with _state_lock:
             was_up = _down_until.get(self._outage_key, 0.0) <= time.monotonic()

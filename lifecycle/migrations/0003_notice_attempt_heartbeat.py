@@ -4,32 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lifecycle', '0002_sweep_lock_row'),
+        ("lifecycle", "0002_sweep_lock_row"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('name', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('seen_at', models.DateTimeField(verbose_name='dernier signe de vie')),
-                ('hostname', models.CharField(blank=True, max_length=255, verbose_name='machine')),
+                ("name", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("seen_at", models.DateTimeField(verbose_name="dernier signe de vie")),
+                ("hostname", models.CharField(blank=True, max_length=255, verbose_name="machine")),
             ],
             options={
-                'verbose_name': 'battement de cœur',
-                'verbose_name_plural': 'battements de cœur',
+                "verbose_name": "battement de cœur",
+                "verbose_name_plural": "battements de cœur",
             },
         ),
         migrations.AddField(
-            model_name='notice',
-            name='attempt_message_id',
-            field=models.CharField(blank=True, max_length=255, verbose_name="Message-ID de l'envoi"),
+            model_name="notice",
+            name="attempt_message_id",
+            field=models.CharField(
+                blank=True, max_length=255, verbose_name="Message-ID de l'envoi"
+            ),
         ),
         migrations.AddField(
-            model_name='notice',
-            name='send_started_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='envoi commencé le'),
+            model_name="notice",
+            name="send_started_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="envoi commencé le"),
         ),
     ]
