@@ -8,6 +8,7 @@
   shortens anyone's 15 days.
 """
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -163,7 +164,7 @@ def test_a_notice_in_doubt_with_no_word_after_the_doubt_delay_is_sent_again(
 @override_settings(LIFECYCLE_NOTICE_PROVIDER_LOOKUP=LOOKUP)
 def test_a_provider_that_never_took_the_message_gets_it_again(monkeypatch):
     at = paris(2027, 3, 10, 14, 0)
-    user, notice = pending_deactivation(at)
+    _user, notice = pending_deactivation(at)
 
     def dies_before_the_provider(self, *args, **kwargs):
         raise SystemExit("worker killed")
@@ -185,7 +186,7 @@ def test_dispatcher_sends_at_the_configured_rate():
     counts = notices.notices_dispatch(clock=clock, sleep=clock.sleep, rate=10, budget_seconds=60)
     assert counts == {"accepted": 30}
     accepted = list(Notice.objects.order_by("accepted_at").values_list("accepted_at", flat=True))
-    gaps = [(b - a).total_seconds() for a, b in zip(accepted, accepted[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(accepted)]
     assert min(gaps) >= 0.1 - 1e-6
     assert (accepted[-1] - accepted[0]).total_seconds() >= 2.9 - 1e-6
 
