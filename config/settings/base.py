@@ -487,6 +487,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 LIFECYCLE_NOTICE_CLAIM_SECONDS = 600
+# The sweep runs every 15 minutes; a killed sweep's lease (SQLite; PostgreSQL uses
+# an advisory lock freed with the connection) runs out before the next run.
+LIFECYCLE_SWEEP_LOCK_SECONDS = 14 * 60
 # Notice retries wait at most this long (below the visibility timeout).
 LIFECYCLE_NOTICE_RETRY_MAX_COUNTDOWN = 240
 # Messages per second handed to the mail provider by the outbox (0: no limit).
