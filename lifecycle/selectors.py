@@ -9,16 +9,18 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Max, Min, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
+from django_celery_beat.models import PeriodicTask
 
 from accounts import selectors as account_selectors
 from accounts.models import AccountState, DeactivationReason, Membership, SuspensionReason, User
 from platforms import selectors as platform_selectors
 
 from . import app_settings, calendar, services
-from .models import JournalEntry
+from .models import Heartbeat, JournalEntry, Notice
 from .notices import french_date
 from .notices import stale_pending_notices as notices_stale
 
@@ -380,3 +382,42 @@ def org_reactivation_problem(*, admin: User, user: User) -> str | None:
     ):
         return _("Ce compte a été désactivé par OPCO Mobilités : seule elle peut le réactiver.")
     return None
+
+
+def background_health(*, now) -> list[dict]:
+    """The background processes' last signs of life, for the back-office and /readyz.
+
+    "worker": the heartbeat row its task writes every minute; "beat": the last time
+    beat sent a periodic task (django-celery-beat's ``last_run_at``, saved every few
+    minutes); "outbox": the oldest pending notice. Each is ``stale`` past
+    RELIABILITY_HEARTBEAT_STALE_SECONDS (10 minutes): a stale worker or beat means
+    the lifecycle (sweeps, notices) has stopped.
+    """
+    limit = timedelta(seconds=getattr(settings, "RELIABILITY_HEARTBEAT_STALE_SECONDS", 600))
+    worker = Heartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
+    beat = PeriodicTask.objects.filter(enabled=True).aggregate(at=Max("last_run_at"))["at"]
+    oldest = Notice.objects.filter(status=Notice.Status.PENDING).aggregate(at=Min("created_at"))
+    pending_since = oldest["at"]
+    return [
+        {
+            "name": "worker",
+            "label": _("Worker Celery (envoi des avis, passages)"),
+            "seen_at": worker,
+            "stale": worker is None or now - worker > limit,
+            "alarm": _("ALERTE : le worker ne répond plus, avis et passages arrêtés."),
+        },
+        {
+            "name": "beat",
+            "label": _("Planificateur (beat)"),
+            "seen_at": beat,
+            "stale": beat is None or now - beat > limit,
+            "alarm": _("ALERTE : beat est arrêté, plus aucun passage n'est lancé."),
+        },
+        {
+            "name": "outbox",
+            "label": _("Plus ancien avis en attente d'envoi"),
+            "seen_at": pending_since,
+            "stale": pending_since is not None and now - pending_since > limit,
+            "alarm": _("ALERTE : des avis attendent depuis plus de 10 minutes."),
+        },
+    ]

@@ -452,3 +452,85 @@ MIDDLEWARE.insert(
 # --- cguver ---
 # Sign-up refuses a form whose CGU version is no longer in force (see legal/signup.py).
 ACCOUNTS_SIGNUP_TERMS_CHECK = "legal.signup.check_shown_version"
+
+# --- reliability ---
+# Faults the site must survive (docs/reliability.md): Redis away, a database
+# restart, a worker killed mid-send, slow clients. The three helpers are applied
+# again by production.py, which redefines the database, the cache and the broker.
+
+
+def reliable_database(database: dict) -> dict:
+    """A connection kept across requests (CONN_MAX_AGE) is checked before reuse, so
+    the first request of each thread after a database restart does not fail."""
+    database["CONN_HEALTH_CHECKS"] = True
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+        )
+    return database
+
+
+def reliable_cache(cache: dict) -> dict:
+    """Redis is a cache, not a dependency of signing in: errors degrade to a
+    per-process memory cache (config/cache.py), with short socket timeouts."""
+    if cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        cache["BACKEND"] = "config.cache.DegradingRedisCache"
+        timeout = env.float("CACHE_SOCKET_TIMEOUT", default=0.25)
+        cache.setdefault("OPTIONS", {}).update(
+            {
+                "socket_connect_timeout": timeout,
+                "socket_timeout": timeout,
+                "RETRY_AFTER": env.float("CACHE_RETRY_AFTER", default=5),
+            }
+        )
+    return cache
+
+
+def broker_transport_options(broker_url: str, options: dict) -> dict:
+    """On Redis, a visibility timeout shorter than a notice's claim
+    (LIFECYCLE_NOTICE_CLAIM_SECONDS, 600 s): an unacknowledged task comes back
+    within minutes, and a copy redelivered while the first is still sending finds
+    the claim held and does nothing."""
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {
+            "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+            "socket_connect_timeout": 1,
+            "socket_timeout": 5,
+        }
+    return options
+
+
+DATABASES["default"] = reliable_database(DATABASES["default"])
+CACHES["default"] = reliable_cache(CACHES["default"])
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
+    CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS
+)
+# One task at a time per worker process: a killed worker strands at most the
+# task it was running, not a prefetched batch.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+LIFECYCLE_NOTICE_CLAIM_SECONDS = 600
+# The sweep runs every 15 minutes; a killed sweep's lease (SQLite; PostgreSQL uses
+# an advisory lock freed with the connection) runs out before the next run.
+LIFECYCLE_SWEEP_LOCK_SECONDS = 14 * 60
+# Notice retries wait at most this long (below the visibility timeout).
+LIFECYCLE_NOTICE_RETRY_MAX_COUNTDOWN = 240
+# Messages per second handed to the mail provider by the outbox (0: no limit).
+# Providers' published limits: docs/reliability.md.
+LIFECYCLE_NOTICE_RATE = env.float("LIFECYCLE_NOTICE_RATE", default=10)
+# A send whose outcome is unknown (worker killed after handing the message over)
+# is reconciled with the provider by its Message-ID; with no answer after this
+# long it is sent again (a second mail rather than none: the notice is owed).
+LIFECYCLE_NOTICE_DOUBT_SECONDS = env.int("LIFECYCLE_NOTICE_DOUBT_SECONDS", default=3600)
+# f(*, message_id: str) -> datetime | None | raises LookupError: when the provider
+# accepted the message with this Message-ID ("" : no lookup, webhooks only).
+LIFECYCLE_NOTICE_PROVIDER_LOOKUP = env.str("LIFECYCLE_NOTICE_PROVIDER_LOOKUP", default="")
+# Worker/beat heartbeats older than this are an alarm (back-office, /readyz).
+RELIABILITY_HEARTBEAT_STALE_SECONDS = 10 * 60
+# The user-session row (allauth.usersessions) is written at most this often.
+RELIABILITY_USERSESSION_TOUCH_SECONDS = 5 * 60
+MIDDLEWARE[MIDDLEWARE.index("allauth.usersessions.middleware.UserSessionsMiddleware")] = (
+    "accounts.middleware.ThrottledUserSessionsMiddleware"
+)
+LEGAL_GATE_EXEMPT_URL_NAMES = [*LEGAL_GATE_EXEMPT_URL_NAMES, "readyz"]
+SECURITY_MFA_EXEMPT_URL_NAMES = ["readyz"]
