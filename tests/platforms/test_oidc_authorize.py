@@ -135,6 +135,7 @@ def test_deactivated_users_session_no_longer_reaches_authorize(client, platform,
 
 
 def test_plain_pkce_is_refused(client, platform, oidc_client):
+    """RFC 9700 §2.1.1: only S256; the refusal goes back to the client (RFC 6749 §4.1.2.1)."""
     user = verified_user()
     grant(user=user, platform=platform, role_code="gestionnaire")
     client.force_login(user)
@@ -143,8 +144,10 @@ def test_plain_pkce_is_refused(client, platform, oidc_client):
         authorize_url(oidc_client.id, code_challenge=VERIFIER, code_challenge_method="plain")
     )
 
-    assert response.status_code == 400
-    assert "S256" in response.content.decode()
+    assert response.status_code == 302
+    assert response["Location"].startswith(REDIRECT_URI)
+    assert query_of(response)["error"] == "invalid_request"
+    assert "code" not in query_of(response)
 
 
 def test_public_client_without_pkce_gets_no_code(client, platform, oidc_client):

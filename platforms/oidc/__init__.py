@@ -12,8 +12,8 @@ from typing import Any
 from allauth.idp.oidc.adapter import DefaultOIDCAdapter
 from django.utils.translation import gettext_lazy as _
 
-from . import app_settings
-from . import sso_selectors as selectors
+from .. import app_settings
+from .. import sso_selectors as selectors
 
 HABILITATIONS_SCOPE = "habilitations"
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -50,6 +50,7 @@ class PlatformOIDCAdapter(DefaultOIDCAdapter):
             "aud",
             "exp",
             "iat",
+            "auth_time",
             "email",
             "email_verified",
             "name",
