@@ -36,9 +36,8 @@ class PlatformOIDCAdapter(DefaultOIDCAdapter):
     def get_claims(self, purpose, user, client, scopes, email=None, **kwargs) -> dict[str, Any]:
         claims = super().get_claims(purpose, user, client, scopes, email=email, **kwargs)
         if HABILITATIONS_SCOPE in scopes:
-            platform = selectors.platform_for_client(client=client)
-            claims[HABILITATIONS_SCOPE] = (
-                selectors.user_habilitations(user=user, platform=platform) if platform else []
+            claims[HABILITATIONS_SCOPE] = selectors.user_habilitations_for_client(
+                user=user, client=client
             )
         return claims
 

@@ -78,6 +78,13 @@ class PlatformRequestValidator(OAuthLibRequestValidator):
         self._use_client(request, client)
         return True
 
+    def client_authentication_required(self, request, *args, **kwargs) -> bool:
+        # allauth looks the client up by the body's client_id (None with Basic:
+        # a wasted query); a request with credentials authenticates, full stop.
+        if context.request.META.get("HTTP_AUTHORIZATION") or request.client_secret:
+            return True
+        return super().client_authentication_required(request, *args, **kwargs)
+
     def get_authorization_code_scopes(self, client_id, code, redirect_uri, request) -> list[str]:
         if not client_id:
             credentials = clientauth.presented_credentials(context.request)
