@@ -18,7 +18,6 @@ from allauth.core.internal.httpkit import add_query_params
 from allauth.idp.oidc import app_settings as allauth_settings
 from allauth.idp.oidc import views as oidc_views
 from allauth.idp.oidc.adapter import get_adapter
-from allauth.idp.oidc.internal.oauthlib.utils import get_validator_context
 from allauth.idp.oidc.models import Client, Token
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import RequestDataTooBig
@@ -217,7 +216,7 @@ def token(request):
     - a just-rotated refresh token presented again within the grace window
       gets the same pair (``platforms.oidc.families``);
     - the refresh rules (access still held, reuse detection) are the
-      validator's; a successful refresh counts as activity.
+      validator's, and so is recording a successful refresh as activity.
     """
     now = timezone.now()
     is_refresh = request.method == "POST" and request.POST.get("grant_type") == "refresh_token"
@@ -234,13 +233,6 @@ def token(request):
     response = oidc_views.token(request)
     if response.status_code == 401:
         response["WWW-Authenticate"] = f'Basic realm="{app_settings.issuer()}"'
-    if is_refresh and response.status_code == 200:
-        ctx = get_validator_context()
-        platform = getattr(ctx, "platform", None)
-        if ctx.refresh_token is not None and platform is not None:
-            services.platform_refresh_record(
-                user=ctx.refresh_token.user, platform=platform, now=now
-            )
     return response
 
 

@@ -18,7 +18,8 @@ changes, each for the cited rule:
   what was issued; the rotated pair is kept for the grace window;
 - the refresh grant: one query for the token and its user, one for the
   platform and the account's access to it; an account without a role left
-  on the platform is refused and loses that platform's tokens.
+  on the platform is refused and loses that platform's tokens; a refresh is
+  recorded as activity inside the grant's transaction (one commit).
 """
 
 import uuid
@@ -44,6 +45,7 @@ from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challeng
 from oauthlib.openid import Server
 
 from ..models import Access, Platform
+from ..sso_services import platform_refresh_record
 from . import clientauth, families, keys
 from .redirects import redirect_uri_registered
 from .sessions import authenticated_at
@@ -182,6 +184,11 @@ class PlatformRequestValidator(OAuthLibRequestValidator):
             if ctx.email:
                 row.set_scope_email(ctx.email)
         Token.objects.bulk_create(rows)
+        platform = getattr(ctx, "platform", None)
+        if old is not None and platform is not None:
+            # A refresh is activity; recorded in the grant's own transaction
+            # (one commit per grant: on PostgreSQL the commit is the cost).
+            platform_refresh_record(user=request.user, platform=platform, now=timezone.now())
         if old is not None and refresh_token and request.refresh_token:
             families.grace_remember(
                 old_value=request.refresh_token, client_id=request.client.id, response=dict(token)

@@ -2,7 +2,7 @@
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -286,3 +286,25 @@ def test_cgu_pending_account_is_sent_to_the_gate_before_any_code(client, platfor
         context="sso",
     )
     assert "code" in query_of(client.get(authorize_url(oidc_client.id)))
+
+
+def test_a_refresh_counts_as_activity(client, platform, client_and_secret):
+    import time_machine
+    from django.utils import timezone
+
+    from .oidc_helpers import refresh
+
+    oidc_client, secret = client_and_secret
+    user = verified_user()
+    grant(user=user, platform=platform, role_code="gestionnaire")
+    client.force_login(user)
+    code = query_of(client.get(authorize_url(oidc_client.id)))["code"]
+    tokens = _exchange(client, oidc_client, secret, code).json()
+    later = (timezone.now() + timedelta(days=10)).replace(microsecond=0)
+
+    with time_machine.travel(later, tick=False):
+        response = refresh(client, oidc_client, secret, tokens["refresh_token"])
+
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.last_activity_at == later
