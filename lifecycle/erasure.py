@@ -23,6 +23,8 @@ from django.db import models, transaction
 from django.db.models import Q
 
 from accounts.models import AccountState, User
+from platforms.ssf import events as ssf_events
+from platforms.ssf.services import ssf_events_enqueue
 
 from .models import Tombstone
 
@@ -136,6 +138,9 @@ def account_delete(*, user: User, now, actor: User | None = None) -> Tombstone:
         notice_delivered=locked.notice_failed_at is None,
         deleted_at=now,
     )
+    # Before anything is deleted: who may hear about him is read from his
+    # accesses and logins. The event names only his ``sub`` (no email).
+    ssf_events_enqueue(event_type=ssf_events.ACCOUNT_PURGED, user_ids=[locked.pk], now=now)
     access_revoke(user=locked)
     _delete_rows_about(locked)
     for model, mode, links in erasure_plan():

@@ -17,17 +17,27 @@ from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.models import Token
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import Platform, PlatformLogin
+from .ssf import events as ssf_events
+from .ssf.services import ssf_events_enqueue
 
 
 @transaction.atomic
-def revoke_all(*, user) -> int:
+def revoke_all(*, user, signal: bool = True, now=None) -> int:
     """Delete every OIDC token of ``user`` and queue back-channel logouts.
 
     Deletes: the user's OIDC tokens (access, refresh) and his platform login
-    rows. Returns how many tokens were deleted.
+    rows. Returns how many tokens were deleted. With ``signal`` (sign-out
+    everywhere, a revocation), a CAEP session-revoked event goes to the
+    platforms' streams, written before the login rows are deleted; callers
+    that send a RISC event of their own pass ``signal=False``.
     """
+    if signal:
+        ssf_events_enqueue(
+            event_type=ssf_events.SESSION_REVOKED, user_ids=[user.pk], now=now or timezone.now()
+        )
     platforms = list(
         Platform.objects.filter(oidc_client__isnull=False)
         .filter(
