@@ -292,3 +292,14 @@ def test_a_malformed_poll_request_is_refused_and_acknowledges_nothing(client, pl
     assert response.status_code == 400
     assert "maxEvents" in response.json()["description"]
     assert StreamEvent.objects.get().delivered_at is None
+
+
+def test_a_paused_poll_stream_hands_out_nothing_until_enabled(client, platform, bearer):
+    """SSF 1.0 "Stream Status": paused, the transmitter holds the events."""
+    stream = make_stream(platform, method=events.POLL, status=Stream.Status.PAUSED)
+    user = member(platform)
+    account_deactivate(user=user, actor=None, now=timezone.now(), reason=DeactivationReason.OPCO)
+
+    assert poll(client, bearer, {"returnImmediately": True})["sets"] == {}
+    Stream.objects.filter(pk=stream.pk).update(status=Stream.Status.ENABLED)
+    assert len(poll(client, bearer, {"returnImmediately": True})["sets"]) == 1

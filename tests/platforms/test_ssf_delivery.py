@@ -117,6 +117,9 @@ def test_a_worker_killed_after_sending_loses_nothing_and_the_receiver_applies_it
         monkeypatch.setattr(services, "_mark_delivered", real_mark)
 
         assert services.streams_push_due(now=timezone.now(), post=receiver) == {}  # leased
+        assert services.stream_push(stream_pk=stream.pk, now=timezone.now(), post=receiver) == (
+            "busy"
+        )
         traveller.shift(timedelta(seconds=301))  # the dead worker's lease ran out
         services.streams_push_due(now=timezone.now(), post=receiver)
 

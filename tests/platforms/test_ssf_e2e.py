@@ -65,7 +65,7 @@ def demo_receiver(live_server, settings):
     received = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 — http.server's naming
+        def do_POST(self):
             token = self.rfile.read(int(self.headers["Content-Length"])).decode()
             try:
                 assert self.headers["Content-Type"] == "application/secevent+jwt"

@@ -86,6 +86,7 @@ def test_deactivation_sends_a_signed_account_disabled_set_about_the_platforms_su
 def test_a_platform_where_the_person_never_had_access_hears_nothing(stream, other_stream):
     """The issue: a platform only receives events about people who hold or held an access."""
     user = member(stream.platform)
+    member(other_stream.platform)  # someone else, known there
 
     account_deactivate(user=user, actor=None, now=timezone.now(), reason=DeactivationReason.OPCO)
 
