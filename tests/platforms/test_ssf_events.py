@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import DeactivationReason, SuspensionReason
+from accounts.models import AccountState, DeactivationReason, SuspensionReason
 from lifecycle.erasure import account_delete
 from lifecycle.services import (
     account_deactivate,
@@ -173,6 +173,15 @@ def test_reactivation_sends_account_enabled(stream):
     account_reactivate(user=user, actor=None, now=now)  # already active: nothing more
 
     assert types(stream) == [events.ACCOUNT_DISABLED, events.ACCOUNT_ENABLED]
+
+
+def test_a_warned_account_made_active_was_never_disabled_so_nothing_is_sent(stream):
+    user = member(stream.platform)
+    type(user).objects.filter(pk=user.pk).update(state=AccountState.WARNED)
+
+    account_reactivate(user=user, actor=None, now=timezone.now())
+
+    assert types(stream) == []
 
 
 def test_deletion_sends_account_purged_naming_only_the_sub(stream):
