@@ -177,7 +177,9 @@ def test_reactivation_sends_account_enabled(stream):
 
 def test_a_warned_account_made_active_was_never_disabled_so_nothing_is_sent(stream):
     user = member(stream.platform)
-    type(user).objects.filter(pk=user.pk).update(state=AccountState.WARNED)
+    type(user).objects.filter(pk=user.pk).update(
+        state=AccountState.WARNED, state_changed_at=timezone.now()
+    )
 
     account_reactivate(user=user, actor=None, now=timezone.now())
 
