@@ -64,7 +64,7 @@ def verify_set(token: str, *, jwks: dict, issuer: str, audience: str) -> dict:
             jti={"essential": True},
         ).validate(claims)
     except Exception as exc:
-        code = "invalid_issuer" if "iss" in str(exc) else "invalid_request"
+        code = "invalid_issuer" if getattr(exc, "claim", "") == "iss" else "invalid_request"
         raise InvalidSET(code, str(exc)) from exc
     audiences = claims.get("aud")
     audiences = audiences if isinstance(audiences, list) else [audiences]
