@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("platforms.idp_urls")),
     path("", include("accounts.urls")),
     path("", include("platforms.urls")),
+    path("", include("platforms.ssf.urls")),
     path("", include("lifecycle.urls")),
     path("", include("legal.urls")),
     path("", include("privacy.urls")),

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "anymail",
     "accounts",
     "platforms",
+    "platforms.ssf",
     "lifecycle",
     "legal",
 ]
