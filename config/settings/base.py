@@ -207,7 +207,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic tasks are declared here, in code; each app adds its own entries
 # (see config/settings/schedule.py).
-from .schedule import CELERY_BEAT_SCHEDULE  # noqa: E402, F401
+from .schedule import CELERY_BEAT_SCHEDULE  # noqa: E402
 
 # --- Email -----------------------------------------------------------------
 
@@ -429,3 +429,18 @@ MIDDLEWARE.insert(
 # --- cguver ---
 # Sign-up refuses a form whose CGU version is no longer in force (see legal/signup.py).
 ACCOUNTS_SIGNUP_TERMS_CHECK = "legal.signup.check_shown_version"
+
+# --- imports ---
+# Import of the previous system's accounts (docs/import.md).
+INSTALLED_APPS += ["imports"]
+IMPORTS_CHUNK_SIZE = env.int("IMPORTS_CHUNK_SIZE", default=5000)
+IMPORTS_ADMIN_MAX_ROWS = env.int("IMPORTS_ADMIN_MAX_ROWS", default=10_000)
+# First-connection emails: at most BATCH every INTERVAL seconds, once switched on.
+IMPORTS_FIRST_CONNECTION_ENABLED = env.bool("IMPORTS_FIRST_CONNECTION_ENABLED", default=False)
+IMPORTS_FIRST_CONNECTION_BATCH = env.int("IMPORTS_FIRST_CONNECTION_BATCH", default=500)
+IMPORTS_FIRST_CONNECTION_INTERVAL = env.int("IMPORTS_FIRST_CONNECTION_INTERVAL", default=600)
+CELERY_BEAT_SCHEDULE["imports-first-connection"] = {
+    "task": "imports.tasks.first_connection_batch",
+    "schedule": IMPORTS_FIRST_CONNECTION_INTERVAL,
+    "options": {"expire_seconds": IMPORTS_FIRST_CONNECTION_INTERVAL},
+}
