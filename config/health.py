@@ -1,11 +1,18 @@
-"""``/healthz``: 200 when the database and the broker answer, else 503."""
+"""``/healthz``: 200 when the database and the broker answer, else 503.
+
+During a planned maintenance window it still answers (liveness) and says so:
+``"maintenance": {"until": ISO-8601, "message": ...}``.
+"""
 
 import logging
 
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from maintenance.selectors import current_window
 
 logger = logging.getLogger(__name__)
 
@@ -38,4 +45,9 @@ def _broker_ok() -> bool:
 def healthz(request):
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     status = 200 if all(checks.values()) else 503
-    return JsonResponse({"status": "ok" if status == 200 else "error", **checks}, status=status)
+    body = {"status": "ok" if status == 200 else "error", **checks}
+    if checks["database"]:
+        window = current_window(now=timezone.now())
+        if window is not None:
+            body["maintenance"] = {"until": window.ends_at.isoformat(), "message": window.message}
+    return JsonResponse(body, status=status)

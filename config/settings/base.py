@@ -444,3 +444,12 @@ CELERY_BEAT_SCHEDULE["imports-first-connection"] = {
     "schedule": IMPORTS_FIRST_CONNECTION_INTERVAL,
     "options": {"expire_seconds": IMPORTS_FIRST_CONNECTION_INTERVAL},
 }
+
+# --- maintenance ---
+# Planned maintenance windows (CGU art. 3 and 5.4), scheduled in the back-office.
+INSTALLED_APPS += ["maintenance"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("accounts.middleware.SessionLifetimeMiddleware"),
+    "maintenance.middleware.MaintenanceMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("maintenance.middleware.banner")
