@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from . import app_settings, selectors
 
-ALWAYS_OPEN = ("/healthz", "/readyz", "/static/", "/favicon.ico")
+ALWAYS_OPEN = ("/healthz", "/readyz", "/metrics", "/static/", "/favicon.ico")
 
 
 def _retry_after(window, now) -> str:

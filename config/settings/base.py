@@ -453,3 +453,11 @@ MIDDLEWARE.insert(
     "maintenance.middleware.MaintenanceMiddleware",
 )
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("maintenance.middleware.banner")
+
+# --- metrics ---
+# Prometheus endpoint /metrics (config/metrics.py): a bearer token, or anonymous only
+# where METRICS_ALLOW_ANONYMOUS (local development). Outermost, to count every answer.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOW_ANONYMOUS = False
+METRICS_EVENT_DELIVERIES_PENDING = env.str("METRICS_EVENT_DELIVERIES_PENDING", default="")
+MIDDLEWARE.insert(0, "config.metrics.MetricsMiddleware")

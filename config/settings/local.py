@@ -30,3 +30,5 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'", "http:", "https:"],
     },
 }
+# Local development: /metrics answers without a token (never in production).
+METRICS_ALLOW_ANONYMOUS = True
