@@ -11,6 +11,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 CACHES = {"default": env.cache("CACHE_URL")}
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="anymail.backends.brevo.EmailBackend")
+# Only for the SMTP backend (the compose file's mail catcher).
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 
 if not IDP_OIDC_PRIVATE_KEY and not IDP_OIDC_PRIVATE_KEYS:
