@@ -5,7 +5,8 @@
   choose a password: allauth's password-reset key, so the usual password rules
   apply); accounts no longer active are skipped (never told to sign in).
 - ``import_job_run`` runs one ``ImportJob`` through ``accounts_import`` and
-  stores its progress and report on the row as it goes.
+  stores its progress and report on the row as it goes; the uploaded files
+  are deleted once it has run (they hold personal data).
 """
 
 from __future__ import annotations
@@ -100,7 +101,9 @@ def import_job_run(*, job_id: int, clock) -> str:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJob.Status.FAILED, finished_at=clock()
         )
+        import_files_remove(job=job)
         raise
+    import_files_remove(job=job)
     status = (
         ImportJob.Status.DONE
         if report.committed or (report.dry_run and not report.error_count)
@@ -114,3 +117,71 @@ def import_job_run(*, job_id: int, clock) -> str:
         finished_at=clock(),
     )
     return status
+
+
+def upload_store(*, files, now) -> list[Path]:
+    """Save uploaded files under PRIVATE_MEDIA_ROOT/imports/<random>/ (outside the web root)."""
+    import secrets as _secrets
+
+    folder = (
+        Path(settings.PRIVATE_MEDIA_ROOT)
+        / "imports"
+        / f"{now:%Y%m%d-%H%M%S}-{_secrets.token_hex(6)}"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for upload in files:
+        name = Path(upload.name).name or "fichier.csv"
+        path = folder / name
+        with open(path, "wb") as handle:
+            for block in upload.chunks():
+                handle.write(block)
+        paths.append(path)
+    return paths
+
+
+def row_count(path: Path) -> int:
+    """Data rows of a file, cheaply (lines for CSV, the sheet's extent for XLSX)."""
+    from . import readers
+
+    if readers.is_xlsx(path):
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True)
+        try:
+            return max(0, (workbook.worksheets[0].max_row or 1) - 1)
+        finally:
+            workbook.close()
+    with open(path, "rb") as handle:
+        return max(
+            0, sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1
+        )
+
+
+def import_job_create(
+    *, paths: list[Path], names: list[str], actor, valid_only: bool, now
+) -> ImportJob:
+    """A pending job for ``paths`` (run inline by the back-office or by Celery)."""
+    return ImportJob.objects.create(
+        created_at=now,
+        created_by=actor,
+        file_names=names,
+        paths=[str(p) for p in paths],
+        valid_only=valid_only,
+    )
+
+
+def import_job_launch(*, job: ImportJob) -> None:
+    """Queue ``job`` for a worker after commit (large files)."""
+    from .tasks import import_job_run as task
+
+    transaction.on_commit(lambda: task.delay(job.pk))
+
+
+def import_files_remove(*, job: ImportJob) -> None:
+    """Delete the uploaded files of a finished job (they hold personal data)."""
+    import shutil
+
+    folders = {Path(p).parent for p in job.paths}
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
