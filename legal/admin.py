@@ -15,10 +15,11 @@ from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import UserPageInline
 from accounts.admin_security import ReadOnlyModelAdmin
 from accounts.models import User
 
@@ -269,3 +270,50 @@ class ConsentRecordAdmin(ReadOnlyModelAdmin):
     list_select_related = ["user"]
     show_full_result_count = False
     readonly_fields = ["subject_id", "user", "categories", "notice_version", "recorded_at"]
+
+
+# --- On the end user's page (accounts.admin.UserAdmin, ACCOUNTS_USER_ADMIN_INLINES) --------
+
+
+def instant(value) -> str:
+    """Paris wall clock, "26/11/2026 10:42" (as on the rest of the user's page)."""
+    return formats.date_format(timezone.localtime(value), "d/m/Y H:i") if value else "—"
+
+
+CONSENT_CATEGORY_LABELS = {"necessary": _("nécessaires"), "audience": _("mesure d'audience")}
+
+
+class CGUAcceptanceInline(UserPageInline):
+    model = CGUAcceptance
+    fk_name = "user"
+    fields = ["version", "when", "context", "ip_address"]
+    ordering = ["-accepted_at"]
+    verbose_name = _("acceptation des CGU")
+    verbose_name_plural = _("Acceptations des CGU")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("version")
+
+    @admin.display(description=_("acceptée le (heure de Paris)"))
+    def when(self, obj):
+        return instant(obj.accepted_at)
+
+
+class ConsentInline(UserPageInline):
+    model = ConsentRecord
+    fk_name = "user"
+    fields = ["when", "choices", "notice_version"]
+    ordering = ["-recorded_at"]
+    verbose_name = _("choix de cookies")
+    verbose_name_plural = _("Consentements aux cookies")
+
+    @admin.display(description=_("enregistré le (heure de Paris)"))
+    def when(self, obj):
+        return instant(obj.recorded_at)
+
+    @admin.display(description=_("choix"))
+    def choices(self, obj):
+        return ", ".join(
+            f"{CONSENT_CATEGORY_LABELS.get(key, key)} : {_('oui') if value else _('non')}"
+            for key, value in (obj.categories or {}).items()
+        )
