@@ -237,7 +237,7 @@ class LifecycleUserAdmin(UserAdmin):
             **self.admin_site.each_context(request),
             "title": _("Cycle de vie des comptes"),
             "opts": self.model._meta,
-            "due": selectors.due_within(now=now, days=7),
+            "schedule": selectors.due_schedule(now=now, days=7),
             "review": selectors.review_queue(),
             "staff_inactive": selectors.staff_inactive(now=now),
             "preview": selectors.sweep_preview(now=now),

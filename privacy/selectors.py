@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import ClosureRequest, ProofRequest
+from .models import ClosureRequest, DpoRequest, ProofRequest
 
 
 def pending_closure_request(*, user) -> ClosureRequest | None:
@@ -22,3 +22,13 @@ def user_open_proof_requests(*, user) -> QuerySet[ProofRequest]:
     return user_proof_requests(user=user).filter(
         status__in=[ProofRequest.Status.PENDING, ProofRequest.Status.EXPIRED]
     )
+
+
+def back_office_counts(*, now) -> dict[str, int]:
+    """The privacy counts of the back-office home page: closure queue, overdue DPO requests."""
+    return {
+        "closures": ClosureRequest.objects.filter(status=ClosureRequest.Status.PENDING).count(),
+        "dpo_overdue": DpoRequest.objects.filter(
+            status=DpoRequest.Status.OPEN, due_at__lte=now
+        ).count(),
+    }
