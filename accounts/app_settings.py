@@ -24,3 +24,8 @@ def email_sent_marker_seconds() -> int:
     send the email again (ACCOUNTS_EMAIL_SENT_MARKER_SECONDS).
     """
     return int(getattr(settings, "ACCOUNTS_EMAIL_SENT_MARKER_SECONDS", 7 * 24 * 3600))
+
+
+def siret_check_per_minute() -> int:
+    """Live SIRET look-ups of the sign-up form per client IP and minute (default 30)."""
+    return int(getattr(settings, "ACCOUNTS_SIRET_CHECK_PER_MINUTE", 30))
