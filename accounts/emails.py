@@ -11,6 +11,8 @@ the provider's acceptance.
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.template import Context
+from django.template.loader import get_template
 
 
 def email_queue(*, subject: str, body: str, to: Iterable[str], html: str = "") -> None:
@@ -28,3 +30,13 @@ def email_queue(*, subject: str, body: str, to: Iterable[str], html: str = "") -
     transaction.on_commit(
         lambda: email_send.delay(subject=subject, body=body, to=recipients, html=html)
     )
+
+
+def render_text(template_name: str, context: dict) -> str:
+    """Render a plain-text mail part (body or subject) without HTML escaping.
+
+    Django escapes variables for HTML by default, which turned "l'administrateur"
+    into "l&#x27;administrateur" in text mails. Text parts go through here; HTML
+    parts keep ``render_to_string`` (escaped, as HTML must be).
+    """
+    return get_template(template_name).template.render(Context(context, autoescape=False))
