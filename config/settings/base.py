@@ -264,7 +264,7 @@ ACCOUNTS_JOURNAL_WRITER = ""
 # Inlines the apps above accounts add to an end user's back-office page (dotted paths).
 ACCOUNTS_USER_ADMIN_INLINES: list[str] = []
 PLATFORMS_ACTIVITY_RECORDER = "lifecycle.services.activity_record"
-DEMO_DATA_LOADERS: list[str] = []
+DEMO_DATA_LOADERS: list[str] = ["accounts.demo.load"]
 
 # --- security ---
 # Security hardening (issue 7); see docs/security.md for what each
