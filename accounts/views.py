@@ -68,6 +68,10 @@ def _errors(exc: ValidationError) -> str:
 
 @login_required
 def organisation_list(request):
+    """The organisations the user administers; with exactly one, straight to its page."""
+    organisations = list(selectors.organisations_administered(user=request.user)[:2])
+    if len(organisations) == 1:
+        return redirect("accounts:org_detail", organisation_pk=organisations[0].pk)
     organisations = selectors.organisations_administered(user=request.user)
     return render(request, "accounts/org/list.html", {"organisations": organisations})
 
