@@ -287,8 +287,10 @@ LOGGING = {
 # --- Edges between apps (accounts/platforms never import lifecycle/legal) -------
 
 ACCOUNTS_JOURNAL_WRITER = ""
+# Inlines the apps above accounts add to an end user's back-office page (dotted paths).
+ACCOUNTS_USER_ADMIN_INLINES: list[str] = []
 PLATFORMS_ACTIVITY_RECORDER = "lifecycle.services.activity_record"
-DEMO_DATA_LOADERS: list[str] = []
+DEMO_DATA_LOADERS: list[str] = ["accounts.demo.load"]
 
 # --- security ---
 # Security hardening (issue 7); see docs/security.md for what each
@@ -440,6 +442,12 @@ PLATFORMS_ACTIVITY_BULK_RECORDER = "lifecycle.services.activity_record_bulk"
 # GDPR rights and access protection live in the privacy app (docs/decisions.md).
 INSTALLED_APPS += ["privacy"]
 ACCOUNTS_BLOCKLIST_CHECKER = "privacy.blocklist.is_blocked"
+ACCOUNTS_USER_ADMIN_INLINES = [
+    *ACCOUNTS_USER_ADMIN_INLINES,
+    "legal.admin.CGUAcceptanceInline",
+    "legal.admin.ConsentInline",
+    "privacy.admin.ProofRequestUserInline",
+]
 PRIVACY_DPO_EMAIL = env.str("PRIVACY_DPO_EMAIL", default="dpo@opcomobilites.fr")
 PRIVACY_DPO_REMINDER_DAYS = [7, 2]
 PRIVACY_CLOSURE_HIGHLIGHT_DAYS = 30
