@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("platforms.idp_urls")),
     path("", include("accounts.urls")),
     path("", include("platforms.urls")),
+    path("", include("platforms.saml.urls")),
     path("", include("lifecycle.urls")),
     path("", include("legal.urls")),
     path("", include("privacy.urls")),

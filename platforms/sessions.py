@@ -19,15 +19,18 @@ from django.db import transaction
 from django.db.models import Q
 
 from .models import Platform, PlatformLogin
+from .saml.services import saml_sessions_end
 
 
 @transaction.atomic
 def revoke_all(*, user) -> int:
     """Delete every OIDC token of ``user`` and queue back-channel logouts.
 
-    Deletes: the user's OIDC tokens (access, refresh) and his platform login
-    rows. Returns how many tokens were deleted.
+    Deletes: the user's OIDC tokens (access, refresh), his platform login
+    rows and his SAML sessions (providers with a SOAP logout endpoint are told).
+    Returns how many tokens were deleted.
     """
+    saml_sessions_end(user_ids=[user.pk])
     platforms = list(
         Platform.objects.filter(oidc_client__isnull=False)
         .filter(

@@ -333,7 +333,8 @@ LEGAL_AUDIENCE_SCRIPT_URL = env.str("LEGAL_AUDIENCE_SCRIPT_URL", default="")
 LEGAL_COOKIE_NOTICE_VERSION = env.str("LEGAL_COOKIE_NOTICE_VERSION", default="2026-11")
 LEGAL_CONSENT_MONTHS = 13  # CNIL maximum; app_settings caps it at 13
 # URL names reachable before re-accepting the CGU (beyond legal pages, sign-out, /healthz).
-LEGAL_GATE_EXEMPT_URL_NAMES: list[str] = []
+# The SAML endpoints that only receive a message (the decision is gated in saml:continue).
+LEGAL_GATE_EXEMPT_URL_NAMES: list[str] = ["saml:metadata", "saml:sso", "saml:slo"]
 if LEGAL_AUDIENCE_SCRIPT_URL:
     from urllib.parse import urlsplit
 
@@ -429,3 +430,10 @@ MIDDLEWARE.insert(
 # --- cguver ---
 # Sign-up refuses a form whose CGU version is no longer in force (see legal/signup.py).
 ACCOUNTS_SIGNUP_TERMS_CHECK = "legal.signup.check_shown_version"
+
+# SAML 2.0 identity provider (platforms/saml, docs/sso.md). The key defaults to the
+# OpenID provider's; the certificate to a deterministic self-signed one made from it.
+SAML_IDP_ENABLED = env.bool("SAML_IDP_ENABLED", default=True)
+SAML_IDP_PRIVATE_KEY = env.str("SAML_IDP_PRIVATE_KEY", default="")
+SAML_IDP_CERTIFICATE = env.str("SAML_IDP_CERTIFICATE", default="")
+SAML_IDP_KEY_DIR = env.path("SAML_IDP_KEY_DIR", default=str(VAR_DIR / "saml"))
