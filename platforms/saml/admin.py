@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..models import Platform
 from . import services
 from .models import ReleasedAttribute, ServiceProvider
 
@@ -37,6 +38,11 @@ class ServiceProviderForm(forms.ModelForm):
     class Meta:
         model = ServiceProvider
         fields = ["platform", "metadata_url", "name_id_format", "released_attributes", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].queryset = Platform.objects.filter(is_centralised=True)
+        self.fields["metadata_url"].required = False
 
     def clean(self):
         cleaned = super().clean()
