@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("platforms.urls")),
     path("", include("platforms.ssf.urls")),
+    path("", include("platforms.saml.urls")),
     path("", include("lifecycle.urls")),
     path("", include("legal.urls")),
     path("", include("privacy.urls")),

@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from .models import Platform, PlatformLogin
+from .saml.services import saml_sessions_end
 from .ssf import events as ssf_events
 from .ssf.services import ssf_events_enqueue
 from .tasks import send_backchannel_logout
@@ -50,8 +51,9 @@ def _queue_backchannel_logouts(pairs: Iterable[tuple[int, int]]) -> None:
 def revoke_for_users(*, user_ids: Iterable[int], signal: bool = False, now=None) -> int:
     """Delete every OIDC token of ``user_ids`` and queue their back-channel logouts.
 
-    Deletes: the users' OIDC tokens (access, refresh) and their platform login
-    rows. Returns how many tokens were deleted. Set-based: ``IN (...)`` queries,
+    Deletes: the users' OIDC tokens (access, refresh), their platform login
+    rows and their SAML sessions (providers with a SOAP logout endpoint are told).
+    Returns how many tokens were deleted. Set-based: ``IN (...)`` queries,
     whatever the number of users. With ``signal`` (sign-out everywhere, a
     revocation), a CAEP session-revoked event goes to the platforms' streams,
     written before the login rows are deleted; the lifecycle's steps send a RISC
@@ -64,6 +66,7 @@ def revoke_for_users(*, user_ids: Iterable[int], signal: bool = False, now=None)
         ssf_events_enqueue(
             event_type=ssf_events.SESSION_REVOKED, user_ids=ids, now=now or timezone.now()
         )
+    saml_sessions_end(user_ids=ids)
     tokens = Token.objects.filter(user_id__in=ids)
     logins = PlatformLogin.objects.filter(user_id__in=ids)
     held = set(logins.values_list("platform_id", "user_id").distinct())

@@ -361,7 +361,8 @@ LEGAL_AUDIENCE_SCRIPT_URL = env.str("LEGAL_AUDIENCE_SCRIPT_URL", default="")
 LEGAL_COOKIE_NOTICE_VERSION = env.str("LEGAL_COOKIE_NOTICE_VERSION", default="2026-11")
 LEGAL_CONSENT_MONTHS = 13  # CNIL maximum; app_settings caps it at 13
 # URL names reachable before re-accepting the CGU (beyond legal pages, sign-out, /healthz).
-LEGAL_GATE_EXEMPT_URL_NAMES: list[str] = []
+# The SAML endpoints that only receive a message (the decision is gated in saml:continue).
+LEGAL_GATE_EXEMPT_URL_NAMES: list[str] = ["saml:metadata", "saml:sso", "saml:slo"]
 if LEGAL_AUDIENCE_SCRIPT_URL:
     from urllib.parse import urlsplit
 
@@ -579,3 +580,10 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOW_ANONYMOUS = False
 METRICS_EVENT_DELIVERIES_PENDING = env.str("METRICS_EVENT_DELIVERIES_PENDING", default="")
 MIDDLEWARE.insert(0, "config.metrics.MetricsMiddleware")
+
+# SAML 2.0 identity provider (platforms/saml, docs/sso.md). The key defaults to the
+# OpenID provider's; the certificate to a deterministic self-signed one made from it.
+SAML_IDP_ENABLED = env.bool("SAML_IDP_ENABLED", default=True)
+SAML_IDP_PRIVATE_KEY = env.str("SAML_IDP_PRIVATE_KEY", default="")
+SAML_IDP_CERTIFICATE = env.str("SAML_IDP_CERTIFICATE", default="")
+SAML_IDP_KEY_DIR = env.path("SAML_IDP_KEY_DIR", default=str(VAR_DIR / "saml"))
