@@ -42,8 +42,28 @@ def notice_claim_seconds() -> int:
 
 
 def sweep_lock_seconds() -> int:
-    """Lease of the sweep lock row when not on PostgreSQL (default 3300 s)."""
-    return int(getattr(settings, "LIFECYCLE_SWEEP_LOCK_SECONDS", 3300))
+    """Lease of the sweep lock row when not on PostgreSQL (default 300 s).
+
+    Renewed by every chunk, so it only has to outlast one chunk: a killed sweep
+    frees it that long after its last chunk.
+    """
+    return int(getattr(settings, "LIFECYCLE_SWEEP_LOCK_SECONDS", 300))
+
+
+def sweep_chunk_size() -> int:
+    """Accounts locked and acted on per transaction by the sweep (default 500)."""
+    return max(1, int(getattr(settings, "LIFECYCLE_SWEEP_CHUNK_SIZE", 500)))
+
+
+def warnings_per_day() -> int | None:
+    """At most this many inactivity warnings per Paris calendar day (None: no limit).
+
+    LIFECYCLE_WARNINGS_PER_DAY spreads a backlog (day one of an import) over
+    days, most overdue first, so that the support line is not flooded. Each
+    warning still gives its full days from its own acceptance.
+    """
+    value = getattr(settings, "LIFECYCLE_WARNINGS_PER_DAY", None)
+    return None if value is None else max(0, int(value))
 
 
 def site_url() -> str:

@@ -68,7 +68,11 @@ class JournalEntry(models.Model):
         verbose_name = _("entrée du journal")
         verbose_name_plural = _("journal des comptes")
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["user", "at"], name="lifecycle_journal_user_at")]
+        indexes = [
+            models.Index(fields=["user", "at"], name="lifecycle_journal_user_at"),
+            # The ramp counts today's warnings; the dashboard counts actions per day.
+            models.Index(fields=["action", "at"], name="lifecycle_journal_action_at"),
+        ]
 
     def __str__(self) -> str:
         from .labels import action_label, instant

@@ -48,6 +48,7 @@ from accounts.models import AccountState, User
 from . import app_settings, calendar
 from .journal import journal_write
 from .models import Notice, SweepLock
+from .outbox import notice_create
 
 logger = logging.getLogger(__name__)
 
@@ -299,8 +300,6 @@ def notice_resend(*, user: User, actor: User, now) -> Notice | None:
     Only for a warned or deactivated account whose notice failed; the clock
     restarts when the new notice is accepted. Journaled.
     """
-    from .services import notice_create
-
     locked = User.objects.select_for_update().get(pk=user.pk)
     kind = {v: k for k, v in STEP_STATE.items()}.get(locked.state)
     if kind is None or locked.notice_failed_at is None:

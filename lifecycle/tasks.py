@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from . import app_settings, notices
 from .models import Heartbeat
+from .sweep import lifecycle_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +38,6 @@ def notice_send(self, notice_id: int) -> str:
 @shared_task(ignore_result=True)
 def lifecycle_sweep_task() -> dict:
     """The hourly sweep (beat, see config/settings/schedule.py)."""
-    from .sweep import lifecycle_sweep
-
     return lifecycle_sweep(now=timezone.now()).as_dict()
 
 

@@ -44,11 +44,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -115,6 +117,11 @@ LOGIN_REDIRECT_URL = "home"
 
 # django-allauth 65.x
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Invitations (max, window seconds): per administrator and per organisation,
+# per minute and per day; an organisation administrator is anyone who signed
+# up with a new SIRET, and the invitation mail goes out with OPCO's name.
+ACCOUNTS_INVITATION_RATES_PER_ADMINISTRATOR = [(5, 60), (50, 86400)]
+ACCOUNTS_INVITATION_RATES_PER_ORGANISATION = [(10, 60), (100, 86400)]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -195,6 +202,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        # kombu's pidbox exchanges; its default is ``control/`` in the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -233,6 +242,18 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Request bodies (config/middleware.py answers 413 above these before parsing).
+# Non-file data held in memory: 2.5 MiB (a platform's 10,000-item activity batch
+# fits). Files above 1 MiB spool to a temporary file instead of memory.
+# Anonymous requests: 256 KiB, far above any public form of ours, except the
+# bearer-token API under /api/ (csrf-exempt: its view checks the token before it
+# reads the body). Signed in: 6 MiB, for the 5 MiB proof (PRIVACY_PROOF_MAX_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+REQUEST_BODY_MAX_BYTES_ANONYMOUS = 256 * 1024
+REQUEST_BODY_MAX_BYTES = 6 * 1024 * 1024
+REQUEST_BODY_API_PREFIXES = ["/api/"]
 # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -394,6 +415,8 @@ DEMO_DATA_LOADERS += ["platforms.demo.load"]
 ACCOUNTS_JOURNAL_WRITER = "lifecycle.journal.journal_write"
 ACCOUNT_ADAPTER = "lifecycle.adapter.LifecycleAccountAdapter"
 ACCOUNT_FORMS = {
+    "add_email": "accounts.allauth_forms.AddEmailForm",
+    "change_password": "accounts.allauth_forms.ChangePasswordForm",
     "reset_password": "lifecycle.forms.ResetPasswordForm",
     "request_login_code": "lifecycle.forms.RequestLoginCodeForm",
 }

@@ -1,5 +1,7 @@
 """Production: PostgreSQL, Redis, a real mail provider. No default for secrets."""
 
+from config.keys import webhook_secret_is_valid
+
 from .base import *  # noqa: F403
 from .base import (
     IDP_OIDC_PRIVATE_KEY,
@@ -65,3 +67,13 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Bounce reports stop the lifecycle clock (DOMAIN.md): the mail provider's
 # tracking webhooks must be authenticated (basic auth "user:password").
 ANYMAIL = {**ANYMAIL, "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET")}  # noqa: F405
+if not webhook_secret_is_valid(ANYMAIL["WEBHOOK_SECRET"]):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "ANYMAIL_WEBHOOK_SECRET must be 'user:password' with a password of at least "
+        "16 characters: an open tracking webhook lets anyone stop an account's clock."
+    )
+
+# Demo data publishes passwords and a client secret: refused (manage.py demo_data).
+DEMO_DATA_ALLOWED = False
