@@ -10,6 +10,10 @@
   people in (config/cache.py) and without the broker mails wait in the outbox,
   so taking every web process out of rotation for either would turn a degraded
   service into an outage. Every failure is named in the body.
+- During a planned maintenance window both say so:
+  ``"maintenance": {"until": ISO-8601, "message": ...}``. ``/healthz`` reads the
+  window only over a database connection this thread already holds, so it never
+  waits for a connection to a dead database.
 """
 
 import logging
@@ -24,6 +28,7 @@ from django.views.decorators.http import require_GET
 from config.cache import DegradingRedisCache
 from config.celery import app
 from lifecycle.selectors import background_health
+from maintenance.selectors import current_window
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +74,25 @@ def _broker_ok() -> bool:
 @require_GET
 def healthz(request):
     """Liveness: 200 as long as this process serves requests."""
-    return JsonResponse({"status": "ok"})
+    body = {"status": "ok"}
+    window = _maintenance_window(open_connection_only=True)
+    if window is not None:
+        body["maintenance"] = window
+    return JsonResponse(body)
+
+
+def _maintenance_window(*, open_connection_only: bool) -> dict | None:
+    """The maintenance window in progress, or None (also when it cannot be read)."""
+    if open_connection_only and connection.connection is None:
+        return None
+    try:
+        window = current_window(now=timezone.now())
+    except Exception:
+        logger.warning("health: maintenance window unreadable", exc_info=True)
+        return None
+    if window is None:
+        return None
+    return {"until": window.ends_at.isoformat(), "message": window.message}
 
 
 @never_cache
@@ -95,4 +118,7 @@ def readyz(request):
             for item in background
         },
     }
+    window = _maintenance_window(open_connection_only=False) if checks["database"] else None
+    if window is not None:
+        body["maintenance"] = window
     return JsonResponse(body, status=code)

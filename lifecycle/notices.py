@@ -43,6 +43,7 @@ from django.utils import translation
 from django.utils.dateformat import format as date_format
 from django.utils.module_loading import import_string
 
+from accounts.emails import render_text
 from accounts.models import AccountState, User
 
 from . import app_settings, calendar
@@ -90,8 +91,8 @@ def build_message(*, notice: Notice, user: User, composed_at: datetime) -> Email
     }
     base = f"lifecycle/email/{notice.kind}"
     with translation.override("fr"):
-        subject = render_to_string(f"{base}_subject.txt", context).strip()
-        text = render_to_string(f"{base}_message.txt", context)
+        subject = render_text(f"{base}_subject.txt", context).strip()
+        text = render_text(f"{base}_message.txt", context)
         html = render_to_string(f"{base}_message.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
     message.attach_alternative(html, "text/html")

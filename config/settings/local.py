@@ -41,3 +41,5 @@ CONTENT_SECURITY_POLICY = {
 
 # `make run` loads the demo data (published passwords): allowed only here and in tests.
 DEMO_DATA_ALLOWED = True
+# Local development: /metrics answers without a token (never in production).
+METRICS_ALLOW_ANONYMOUS = True

@@ -25,6 +25,9 @@ DATABASES["default"] = reliable_database(DATABASES["default"])
 CACHES["default"] = reliable_cache(CACHES["default"])
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, {})
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="anymail.backends.brevo.EmailBackend")
+# Only for the SMTP backend (the compose file's mail catcher).
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 
 if not IDP_OIDC_PRIVATE_KEY and not IDP_OIDC_PRIVATE_KEYS:

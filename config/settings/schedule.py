@@ -57,3 +57,20 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- shared signals (platforms.ssf) ---
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Re-pick streams whose back-off ran out or whose worker died mid-delivery.
+        "ssf-push-due": {
+            "task": "platforms.ssf.tasks.ssf_push_due",
+            "schedule": crontab(minute="*"),
+            "options": {"expire_seconds": 55},
+        },
+        "ssf-events-prune": {
+            "task": "platforms.ssf.tasks.ssf_events_prune",
+            "schedule": crontab(minute=41, hour=3),
+            "options": {"expire_seconds": 3000},
+        },
+    }
+)
