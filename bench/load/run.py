@@ -120,8 +120,17 @@ def main() -> None:
     parser.add_argument("--slow", type=int, default=100)
     parser.add_argument("--big", type=int, default=5)
     args = parser.parse_args()
+    # TRUSTED_PROXY_COUNT=2: a load balancer in front of nginx reports each simulated
+    # client's address (locust sends it), as in a deployment behind one. With 1, every
+    # locust user is 127.0.0.1 and allauth caps the sign-ins at 30 a minute.
     stack = Stack(
-        pg_port=5451, redis_port=6401, web_port=8401, nginx_port=8501, workers=3, threads=2
+        pg_port=5451,
+        redis_port=6401,
+        web_port=8401,
+        nginx_port=8501,
+        workers=3,
+        threads=2,
+        extra_env={"TRUSTED_PROXY_COUNT": "2"},
     )
     try:
         stack.start_postgres()

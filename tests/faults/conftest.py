@@ -15,12 +15,6 @@ import requests
 from bench.load.stack import Stack
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/faults/" in str(item.fspath):
-            item.add_marker(pytest.mark.faults)
-
-
 @pytest.fixture(scope="session")
 def stack():
     stack = Stack(

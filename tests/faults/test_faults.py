@@ -2,7 +2,11 @@
 
 import time
 
+import pytest
+
 from .conftest import Browser
+
+pytestmark = pytest.mark.faults
 
 
 def test_redis_stopped_sign_in_and_signed_in_pages_still_answer_200(stack, browser):
