@@ -18,6 +18,8 @@ test: install
 	$(UV) run --frozen pytest
 
 e2e: install
+	@command -v npm >/dev/null || { echo "npm is needed for axe-core (apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts --silent
 	$(UV) run --frozen pytest -m e2e tests/e2e
 
 lint: install
