@@ -3,7 +3,7 @@ PYTHON ?= python3
 UV := $(PYTHON) -m uv
 MANAGE := $(UV) run --frozen python manage.py
 
-.PHONY: install run test e2e lint format audit bench
+.PHONY: install run test e2e screenshots lint format audit bench
 
 install:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -22,7 +22,14 @@ test: install
 	$(UV) run --frozen pytest
 
 e2e: install
+	@command -v npm >/dev/null || { echo "npm is needed for axe-core (apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts --silent
 	$(UV) run --frozen pytest -m e2e tests/e2e
+
+# Rewrites docs/screenshots/ (main pages at 1280 px and 360 px), linked from the README.
+screenshots: install
+	npm ci --no-audit --no-fund --ignore-scripts --silent
+	E2E_SCREENSHOTS=docs/screenshots $(UV) run --frozen pytest -m e2e tests/e2e/test_screenshots.py
 
 lint: install
 	$(UV) run --frozen ruff check .

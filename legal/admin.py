@@ -39,6 +39,15 @@ class CGUVersionAdminForm(forms.ModelForm):
         model = CGUVersion
         fields = ["label", "summary", "text", "effective_at"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("effective_at")
+        if field is not None and hasattr(field.widget, "widgets"):
+            # The admin's split date/time inputs carry no label of their own (axe: label).
+            date_input, time_input = field.widget.widgets
+            date_input.attrs["aria-label"] = _("Date d'entrée en vigueur (jj/mm/aaaa)")
+            time_input.attrs["aria-label"] = _("Heure d'entrée en vigueur (hh:mm:ss)")
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and self.instance.is_published:

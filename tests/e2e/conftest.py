@@ -45,3 +45,56 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# --- axe-core on every page, and what a failing journey leaves behind -------------
+
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+RESULTS = ROOT / "test-results"
+BLOCKING = {"serious", "critical"}
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious or critical axe-core violations of the page as it stands."""
+    if not AXE.exists():
+        pytest.fail("axe-core missing: run `npm ci` (make e2e does)")
+    # Evaluated through the DevTools protocol: the page's strict CSP stays in force.
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    result = page.evaluate(
+        "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
+        " return r.violations.map(v => ({id: v.id, impact: v.impact,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }"
+    )
+    return [v for v in result if v["impact"] in BLOCKING]
+
+
+@pytest.fixture
+def assert_accessible():
+    """``assert_accessible(page)``: no serious or critical axe-core violation."""
+
+    def check(page):
+        violations = axe_violations(page)
+        assert violations == [], f"{page.url}: {violations}"
+
+    return check
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if page is None:
+        return
+    RESULTS.mkdir(exist_ok=True)
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in item.nodeid)[-120:]
+    try:
+        page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
+        (RESULTS / f"{name}.html").write_text(page.content(), encoding="utf-8")
+    except Exception:  # noqa: S110 - the page may be gone; the failure itself stands
+        pass
