@@ -115,7 +115,13 @@ class StreamEvent(models.Model):
         verbose_name_plural = _("événements")
         ordering = ["id"]
         indexes = [
-            # The delivery's reads: a stream's pending events in order, per subject.
+            # The delivery's reads: a stream's pending events in order, and per
+            # subject (the poll's "no earlier pending event of this person").
+            models.Index(
+                fields=["stream", "id"],
+                name="ssf_event_queue_idx",
+                condition=Q(delivered_at__isnull=True, rejected_at__isnull=True),
+            ),
             models.Index(
                 fields=["stream", "subject", "id"],
                 name="ssf_event_pending_idx",
