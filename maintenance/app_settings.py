@@ -9,7 +9,7 @@ def json_prefixes() -> tuple[str, ...]:
         getattr(
             settings,
             "MAINTENANCE_JSON_PREFIXES",
-            ["/identity/", "/oauth/", "/.well-known/", "/api/", "/platforms/api/", "/saml/"],
+            ["/identity/", "/oauth/", "/.well-known/", "/api/", "/platforms/api/"],
         )
     )
 

@@ -19,9 +19,13 @@ def _clear_cache():
     """Rate limits and throttles live in the cache: start every test clean."""
     from django.core.cache import cache
 
+    from maintenance.selectors import schedule_forget
+
     cache.clear()
+    schedule_forget()
     yield
     cache.clear()
+    schedule_forget()
 
 
 @pytest.fixture
