@@ -12,8 +12,8 @@ The model does its own date arithmetic (``Model.notice_deadline``,
 import calendar as stdlib_calendar
 import smtplib
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
