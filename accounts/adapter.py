@@ -19,6 +19,10 @@ from django.utils.translation import gettext as _
 
 from . import security, services, throttle
 from .emails import email_queue
+from .models import JoinRequest
+
+#: Session key: legal name of the organisation a just-created account asked to join.
+JOIN_REQUEST_SESSION_KEY = "accounts_signup_join_request"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -47,13 +51,17 @@ class AccountAdapter(DefaultAccountAdapter):
             user.date_joined = now
             if commit:
                 user.save()
-                services.signup_organisation_attach(
+                attached = services.signup_organisation_attach(
                     user=user,
                     siret=data["siret"],
                     kind=data.get("organisation_kind") or "entreprise",
                     legal_name=(data.get("organisation_name") or "").strip(),
                     is_legal_representative=data["declaration"] == "legal_representative",
                     now=now,
+                )
+                # The confirmation page says the account now waits for that administrator.
+                request.session[JOIN_REQUEST_SESSION_KEY] = (
+                    attached.organisation.legal_name if isinstance(attached, JoinRequest) else ""
                 )
         return user
 

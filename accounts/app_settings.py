@@ -48,3 +48,8 @@ def invitation_rates_per_organisation() -> list[tuple[int, int]]:
             settings, "ACCOUNTS_INVITATION_RATES_PER_ORGANISATION", [(10, 60), (100, 86400)]
         )
     ]
+
+
+def siret_check_per_minute() -> int:
+    """Live SIRET look-ups of the sign-up form per client IP and minute (default 30)."""
+    return int(getattr(settings, "ACCOUNTS_SIRET_CHECK_PER_MINUTE", 30))

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.template import Context
+from django.template.loader import get_template
 
 # Anything a mail client would turn into a link: a scheme, "www.", an email
 # address, or a host name ("dupont.fr", "login.opco-mobilites.example").
@@ -59,3 +61,13 @@ def email_queue(*, subject: str, body: str, to: Iterable[str], html: str = "") -
     transaction.on_commit(
         lambda: email_send.delay(subject=subject, body=body, to=recipients, html=html)
     )
+
+
+def render_text(template_name: str, context: dict) -> str:
+    """Render a plain-text mail part (body or subject) without HTML escaping.
+
+    Django escapes variables for HTML by default, which turned "l'administrateur"
+    into "l&#x27;administrateur" in text mails. Text parts go through here; HTML
+    parts keep ``render_to_string`` (escaped, as HTML must be).
+    """
+    return get_template(template_name).template.render(Context(context, autoescape=False))

@@ -219,7 +219,9 @@ def invitation_create(
         actor=invited_by,
         action="invitation_sent",
         at=now,
-        data={"organisation": organisation.siret, "email": email},
+        # The journal row is the inviter's: it refers to the invitee by the
+        # invitation, never by address (it would outlive his account's deletion).
+        data={"organisation": organisation.siret, "invitation": invitation.pk},
     )
     _invitation_email_queue(invitation)
     return invitation
@@ -237,7 +239,7 @@ def invitation_cancel(*, invitation: Invitation, actor: User, now) -> bool:
             actor=actor,
             action="invitation_cancelled",
             at=now,
-            data={"organisation": invitation.organisation.siret, "email": invitation.email},
+            data={"organisation": invitation.organisation.siret, "invitation": invitation.pk},
         )
     return bool(updated)
 

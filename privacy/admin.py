@@ -27,6 +27,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import UserPageInline
 from lifecycle import services as lifecycle_services
 from lifecycle.calendar import paris_date
 from lifecycle.labels import instant
@@ -493,3 +494,26 @@ class AccountSuspensionAdmin(admin.ModelAdmin):
                 user=obj, reported_by=actor, now=now
             ),
         )
+
+
+class ProofRequestUserInline(UserPageInline):
+    """The user's proofs of authority, on his back-office page (ACCOUNTS_USER_ADMIN_INLINES)."""
+
+    model = ProofRequest
+    fk_name = "user"
+    fields = ["organisation", "status", "requested", "due", "decision_reason"]
+    ordering = ["-requested_at"]
+    show_change_link = True
+    verbose_name = _("justificatif de pouvoir")
+    verbose_name_plural = _("Justificatifs de pouvoir")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation")
+
+    @admin.display(description=_("demandé le"))
+    def requested(self, obj):
+        return instant(obj.requested_at)
+
+    @admin.display(description=_("échéance"))
+    def due(self, obj):
+        return instant(obj.due_at)

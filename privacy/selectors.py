@@ -4,7 +4,7 @@ import hashlib
 
 from django.db.models import QuerySet
 
-from .models import ClosureRequest, LostCredentialsConfirmation, ProofRequest
+from .models import ClosureRequest, DpoRequest, LostCredentialsConfirmation, ProofRequest
 
 
 def pending_closure_request(*, user) -> ClosureRequest | None:
@@ -32,3 +32,13 @@ def lost_credentials_link_valid(*, token: str, now) -> bool:
     return LostCredentialsConfirmation.objects.filter(
         token_hash=digest, used_at__isnull=True, expires_at__gt=now
     ).exists()
+
+
+def back_office_counts(*, now) -> dict[str, int]:
+    """The privacy counts of the back-office home page: closure queue, overdue DPO requests."""
+    return {
+        "closures": ClosureRequest.objects.filter(status=ClosureRequest.Status.PENDING).count(),
+        "dpo_overdue": DpoRequest.objects.filter(
+            status=DpoRequest.Status.OPEN, due_at__lte=now
+        ).count(),
+    }

@@ -33,6 +33,8 @@ from lifecycle import services as lifecycle_services
 from lifecycle.models import AccountState, DeactivationReason, SuspensionReason
 from platforms.models import Access, Platform, Role
 from platforms.sessions import revoke_all
+from platforms.ssf import events as ssf_events
+from platforms.ssf.services import ssf_events_enqueue
 
 from . import app_settings, calendar, emails
 from .models import (
@@ -310,6 +312,7 @@ def lost_credentials_report(
         at=now,
         data={"report": report.pk, "via": origin, **({"ip": ip} if ip else {})},
     )
+    ssf_events_enqueue(event_type=ssf_events.CREDENTIAL_COMPROMISE, user_ids=[user.pk], now=now)
     _lifecycle().account_suspend(
         user=user,
         actor=reported_by,
@@ -787,7 +790,7 @@ def proof_request_expire(*, request: ProofRequest, now) -> ProofRequest:
     request.suspended_at = now
     request.suspended_accesses = snapshot
     request.save(update_fields=["status", "suspended_at", "suspended_accesses"])
-    revoke_all(user=request.user)
+    revoke_all(user=request.user, now=now)
     hooks.journal(
         user=request.user,
         actor=None,

@@ -11,7 +11,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
 ALLOWED_HOSTS = ["*"]
 
-for _folder in ("broker/out", "broker/processed", "cache", "private"):
+for _folder in ("broker/out", "broker/processed", "broker/control", "cache", "private"):
     (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
 
 if not IDP_OIDC_PRIVATE_KEY:
@@ -41,3 +41,5 @@ CONTENT_SECURITY_POLICY = {
 
 # `make run` loads the demo data (published passwords): allowed only here and in tests.
 DEMO_DATA_ALLOWED = True
+# Local development: /metrics answers without a token (never in production).
+METRICS_ALLOW_ANONYMOUS = True
