@@ -406,10 +406,6 @@ def lost_credentials_request(*, email: str, now, message: str = "", ip: str = ""
     return True
 
 
-# Kept for callers of the former name (the public form's task).
-lost_credentials_report_email = lost_credentials_request
-
-
 @transaction.atomic
 def lost_credentials_confirm(*, token: str, now) -> LostCredentialsReport | None:
     """Follow the emailed link: suspend the account; None when the link is unknown,
@@ -885,9 +881,10 @@ __all__ = [
     "dpo_request_create",
     "dpo_request_extend",
     "lost_credentials_access_restored",
+    "lost_credentials_confirm",
     "lost_credentials_issue_access",
     "lost_credentials_report",
-    "lost_credentials_report_email",
+    "lost_credentials_request",
     "profile_update",
     "proof_document_upload",
     "proof_request_accept",

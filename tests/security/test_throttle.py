@@ -205,3 +205,19 @@ def test_successful_sign_in_ends_the_delay_streak(client, member):
         # One new mistake is again free.
         sign_in(client, member.email, WRONG)
         assert sign_in(client, member.email, PASSWORD).status_code == 302
+
+
+def test_successful_sign_in_does_not_reset_the_24_hour_failure_count(client, member, settings):
+    """CNIL 2022-100 case 2: at most 25 failures in 24 h, successes in between or not
+    (else a thief with a stolen session who signs in once in a while would get a fresh
+    25 guesses each time). Delays are off to isolate the 24-hour cap."""
+    settings.SECURITY_THROTTLE_BASE_DELAY = 0
+    with time_machine.travel(START, tick=False) as traveller:
+        fail_times(client, member.email, 24, traveller, spacing=timedelta(minutes=1))
+        assert sign_in(client, member.email, PASSWORD).status_code == 302
+        client.logout()
+        fail_times(client, member.email, 1, traveller)  # the 25th failure in 24 h
+        traveller.shift(timedelta(hours=1))
+        response = sign_in(client, member.email, PASSWORD)
+        assert refused_by_throttle(response)
+        assert not is_signed_in(client)
