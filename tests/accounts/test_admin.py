@@ -118,9 +118,9 @@ def test_opco_administrator_creates_a_staff_account(client):
 
 def test_opco_administrator_cannot_grant_superuser(client):
     client.force_login(staff("Administrateur OPCO"))
-    target = UserFactory()
-    response = client.get(reverse("admin:accounts_user_change", args=[target.pk]))
-    assert 'name="is_staff"' in response.text
+    target = staff("Agent OPCO")
+    response = client.get(reverse("admin:accounts_staffuser_change", args=[target.pk]))
+    assert 'name="groups"' in response.text
     assert 'name="is_superuser"' not in response.text
 
 
