@@ -98,7 +98,10 @@ def main() -> None:
         if process.returncode:
             sys.stdout.write(process.stderr[-3000:])
             results.append(f"{name}: FAILED (exit {process.returncode})")
-        results += [line for line in process.stdout.splitlines() if line.startswith("RESULT ")]
+        lines = process.stdout.splitlines()
+        tagged = [line for line in lines if line.startswith("RESULT ")]
+        # Benchmarks of other modules print their own format: keep their last lines.
+        results += tagged or [f"RESULT {name}: {line.strip()}" for line in lines[-6:]]
     print(f"\n== summary ({time.perf_counter() - started:.0f} s, {load_average()})")
     for line in results:
         print(line)
