@@ -66,34 +66,41 @@ def explain(client, url, params) -> None:
         print(f"    EXPLAIN {params}:\n      {sql[:400]}\n{plan}", flush=True)
 
 
+def admin_ready(admin) -> None:
+    """The seeded superuser can open the back-office: a second factor, the CGU in force."""
+    from allauth.mfa.models import Authenticator
+
+    from legal.models import CGUAcceptance, CGUVersion
+
+    Authenticator.objects.get_or_create(
+        user=admin,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}},
+    )
+    version = CGUVersion.objects.filter(status="published").order_by("-effective_at").first()
+    CGUAcceptance.objects.get_or_create(
+        user=admin,
+        version=version,
+        defaults={
+            "version_hash": version.text_hash,
+            "accepted_at": version.effective_at,
+            "context": "signup",
+        },
+    )
+
+
 def main() -> None:
     users = int(os.environ.get("BENCH_USERS", "1000000"))
     repeat = int(os.environ.get("BENCH_ADMIN_REPEAT", "15"))
     with bench_database("admin", users=users):
-        from allauth.mfa.models import Authenticator
         from django.test import Client
         from django.urls import reverse
 
         from accounts.models import User
         from bench.seed import BENCH_ADMIN_EMAIL
-        from legal.models import CGUAcceptance, CGUVersion
 
         admin = User.objects.get(email=BENCH_ADMIN_EMAIL)
-        Authenticator.objects.get_or_create(
-            user=admin,
-            type=Authenticator.Type.TOTP,
-            defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}},
-        )
-        version = CGUVersion.objects.filter(status="published").order_by("-effective_at").first()
-        CGUAcceptance.objects.get_or_create(
-            user=admin,
-            version=version,
-            defaults={
-                "version_hash": version.text_hash,
-                "accepted_at": version.effective_at,
-                "context": "signup",
-            },
-        )
+        admin_ready(admin)
         client = Client()
         client.force_login(admin)
         url = reverse("admin:accounts_user_changelist")

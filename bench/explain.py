@@ -75,10 +75,13 @@ def admin_plans() -> None:
     from django.urls import reverse
 
     from accounts.models import User
+    from bench.bench_admin import admin_ready
     from bench.seed import BENCH_ADMIN_EMAIL
 
+    admin = User.objects.get(email=BENCH_ADMIN_EMAIL)
+    admin_ready(admin)
     client = Client()
-    client.force_login(User.objects.get(email=BENCH_ADMIN_EMAIL))
+    client.force_login(admin)
     url = reverse("admin:accounts_user_changelist")
     for params in [
         {},
@@ -104,8 +107,11 @@ def admin_plans() -> None:
 def main() -> None:
     users = int(os.environ.get("BENCH_USERS", "1000000"))
     with bench_database("explain", users=users):
-        sweep_plans()
-        admin_plans()
+        only = os.environ.get("BENCH_EXPLAIN_ONLY", "")
+        if only in ("", "sweep"):
+            sweep_plans()
+        if only in ("", "admin"):
+            admin_plans()
 
 
 if __name__ == "__main__":
