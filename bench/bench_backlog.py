@@ -41,8 +41,9 @@ def make_backlog() -> int:
             """,
             {"now": NOW, "share": OVERDUE_SHARE},
         )
+        made = cursor.rowcount
         cursor.execute("ANALYZE accounts_user")
-        return cursor.rowcount
+        return made
 
 
 def accept_pending_notices(at) -> int:
