@@ -45,5 +45,6 @@ audit: install
 	$(UV) export --frozen --no-hashes --format requirements-txt > var/requirements-audit.txt
 	$(UV) run --frozen --with pip-audit python scripts/audit.py var/requirements-audit.txt
 
+# PostgreSQL only (DATABASE_URL); BENCH_ARGS="--users 1000000" for the figures of docs/benchmarks.md.
 bench: install
-	$(UV) run --frozen python bench/run.py
+	$(UV) run --frozen python bench/run.py $(BENCH_ARGS)

@@ -196,6 +196,18 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.Index(fields=["state", "notice_sent_at"], name="accounts_user_state_idx"),
             models.Index(fields=["last_name", "first_name"], name="accounts_user_name_idx"),
             models.Index(fields=["last_activity_at"], name="accounts_user_activity_idx"),
+            # The back-office filters by reason, newest first: a small partial index
+            # (only deactivated / suspended accounts) serves both the filter and the order.
+            models.Index(
+                fields=["deactivation_reason", "-id"],
+                condition=~models.Q(deactivation_reason=""),
+                name="accounts_user_deact_reason_idx",
+            ),
+            models.Index(
+                fields=["suspension_reason", "-id"],
+                condition=~models.Q(suspension_reason=""),
+                name="accounts_user_susp_reason_idx",
+            ),
         ]
 
     def __str__(self) -> str:

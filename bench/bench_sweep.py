@@ -1,75 +1,140 @@
-"""Time the lifecycle sweep over N accounts of which a tenth are due (default 100,000).
+"""The lifecycle sweep on the seeded accounts, against its floor, in one run.
 
-Runs against a throw-away test database (SQLite by default; DATABASE_URL for
-PostgreSQL): ``python bench/bench_sweep.py [N]``. Prints accounts, due accounts,
-queries, and seconds for the selection and for the whole sweep.
+1. The mix at the bench instant (1M: 10,000 warnings, ~2,200 deactivations,
+   ~3,100 deletions due) against the floor: one ``UPDATE … FROM (due rows)``
+   selecting the same rows (run twice inside a rolled-back transaction, the
+   second timed, so both sides find the pages in cache).
+2. "Nothing due": the next hourly sweep, once the notices of the first were
+   accepted, against the same UPDATE selecting nothing.
+Each prints ours, the floor, their ratio, the queries and the peak RSS.
 """
 
 import os
 import pathlib
 import sys
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
+from bench.common import bench_database, counting, note, report, timed
 
-def main(total: int | None = None) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
+FLOOR_SQL = """
+UPDATE accounts_user u SET state_changed_at = %(now)s
+  FROM (
+    SELECT id FROM accounts_user
+     WHERE state = 'active' AND NOT is_staff AND NOT is_superuser
+       AND GREATEST(date_joined, last_activity_at, reactivated_at) <= %(before)s
+    UNION ALL
+    SELECT id FROM accounts_user
+     WHERE state = 'warned' AND NOT is_staff AND NOT is_superuser
+       AND notice_failed_at IS NULL AND notice_sent_at < %(cutoff)s
+    UNION ALL
+    SELECT id FROM accounts_user
+     WHERE state = 'deactivated' AND NOT is_staff AND NOT is_superuser
+       AND notice_failed_at IS NULL AND notice_sent_at < %(cutoff)s
+  ) due
+ WHERE u.id = due.id
+"""
 
-    django.setup()
-    from django.conf import settings
+
+def floor(now) -> tuple[float, int]:
+    """Seconds and rows of the one-statement UPDATE of the due rows (rolled back)."""
+    from django.db import connection, transaction
+
+    from lifecycle import calendar
+
+    params = {
+        "now": now,
+        "before": calendar.inactive_since_at_most(now),
+        "cutoff": calendar.notice_sent_before(now),
+    }
+    seconds, rows = [], 0
+    for _ in range(2):
+        with transaction.atomic():
+            with connection.cursor() as cursor, timed() as t:
+                cursor.execute(FLOOR_SQL, params)
+                rows = cursor.rowcount
+            seconds.append(t.seconds)
+            transaction.set_rollback(True)
+    return seconds[-1], rows
+
+
+def explain_floor(now) -> None:
+    from django.db import connection, transaction
+
+    from lifecycle import calendar
+
+    params = {
+        "now": now,
+        "before": calendar.inactive_since_at_most(now),
+        "cutoff": calendar.notice_sent_before(now),
+    }
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {FLOOR_SQL}", params)
+            print("\n".join(f"      {row[0]}" for row in cursor.fetchall()), flush=True)
+        transaction.set_rollback(True)
+
+
+def accept_pending_notices(at) -> None:
+    """What the outbox worker does between two sweeps: the provider accepts every notice."""
     from django.db import connection
-    from django.test.utils import get_runner, setup_test_environment
 
-    if total is None:
-        total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    setup_test_environment()
-    runner = get_runner(settings)(verbosity=0)
-    old = runner.setup_databases()
-    try:
-        from accounts.models import User
-        from config.celery import app
-        from lifecycle.sweep import due_for_deletion, due_for_warning_ids, lifecycle_sweep
-
-        app.conf.task_always_eager = True
-        now = datetime(2027, 6, 1, 8, 0, tzinfo=UTC)
-        old_day, recent = now - timedelta(days=800), now - timedelta(days=30)
-        due = total // 10
-        rows = [
-            User(
-                email=f"bench{n}@example.fr",
-                first_name="B",
-                last_name=str(n),
-                password="!",  # noqa: S106 - unusable password
-                date_joined=old_day,
-                last_activity_at=old_day if n < due else recent,
-            )
-            for n in range(total)
-        ]
-        User.objects.bulk_create(rows, batch_size=5_000)
-        executed = []
-
-        def count(execute, sql, params, many, context):
-            executed.append(sql)
-            return execute(sql, params, many, context)
-
-        start = time.perf_counter()
-        ids = due_for_warning_ids(now=now)
-        list(due_for_deletion(now=now).values_list("pk", flat=True))
-        selection = time.perf_counter() - start
-        start = time.perf_counter()
-        with connection.execute_wrapper(count):
-            summary = lifecycle_sweep(now=now)
-        elapsed = time.perf_counter() - start
-        print(
-            f"sweep[{connection.vendor}]: {total} accounts, {len(ids)} due, "
-            f"{len(summary.warned)} warned, {len(executed)} queries, "
-            f"selection {selection:.2f} s, sweep {elapsed:.2f} s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE lifecycle_notice SET status = 'accepted', accepted_at = %s, attempts = 1"
+            " WHERE status = 'pending'",
+            [at],
         )
-    finally:
-        runner.teardown_databases(old)
+        cursor.execute(
+            "UPDATE accounts_user SET notice_sent_at = %s WHERE state IN ('warned', 'deactivated')"
+            " AND notice_sent_at IS NULL AND notice_failed_at IS NULL",
+            [at],
+        )
+
+
+def run_sweep(now):
+    from lifecycle.sweep import lifecycle_sweep
+
+    with counting() as queries, timed() as t:
+        summary = lifecycle_sweep(now=now)
+    return summary, queries.count, t.seconds
+
+
+def main() -> None:
+    users = int(os.environ.get("BENCH_USERS", "1000000"))
+    with bench_database("sweep", users=users):
+        from bench.seed import NOW
+        from config.celery import app
+
+        app.conf.task_always_eager = False  # notices are queued, not sent, during the sweep
+        floor_seconds, rows = floor(NOW)
+        summary, queries, seconds = run_sweep(NOW)
+        counts = summary.counts()
+        report(
+            "sweep mix",
+            ours=seconds,
+            floor=floor_seconds,
+            queries=queries,
+            target="<= 3x floor, peak RSS < 300 MB",
+            extra=f"floor rows {rows}; done {counts}",
+        )
+        if os.environ.get("BENCH_EXPLAIN"):
+            explain_floor(NOW)
+        later = NOW + timedelta(hours=1)
+        accept_pending_notices(NOW + timedelta(minutes=5))
+        floor_seconds, rows = floor(later)
+        summary, queries, seconds = run_sweep(later)
+        report(
+            "sweep nothing due",
+            ours=seconds,
+            floor=floor_seconds,
+            queries=queries,
+            target="<= 1.2x floor",
+            extra=f"floor rows {rows}; done {summary.counts()}",
+        )
+        note("sweep: the floor updates the due rows only; ours also writes journal, notices,")
+        note("tombstones, revokes sessions/tokens and erases every table of deleted accounts")
 
 
 if __name__ == "__main__":

@@ -579,9 +579,15 @@ def seed(*, users: int) -> dict:
             ["id", "kind", "legal_name", "siren", "siret", "address", "created_at"],
         )
         kinds = [k for k, w in KINDS for _ in range(w)]
-        admin_of = [0] * n_orgs  # user id of each organisation's administrator
-        for uid in range(1, min(n_orgs, users) + 1):
-            admin_of[(uid * 7919) % n_orgs] = uid
+        # Each organisation's administrator: one of its members, taken from a
+        # different eighth of the ids for each organisation, so that administrators
+        # are spread over the whole id range (as over time), not all the oldest.
+        admin_of = [0] * n_orgs
+        blocks = max(1, users // n_orgs)
+        for uid in range(1, users + 1):
+            org = (uid * 7919) % n_orgs
+            if not admin_of[org] and ((uid - 1) // n_orgs) % blocks == org % blocks:
+                admin_of[org] = uid
         for o in range(n_orgs):
             kind = kinds[o % len(kinds)]
             if o == 0:
@@ -688,7 +694,7 @@ def seed(*, users: int) -> dict:
             first = FIRST_NAMES[rng.randrange(len(FIRST_NAMES))]
             last = LAST_NAMES[rng.randrange(len(LAST_NAMES))]
             org = (uid * 7919) % n_orgs
-            is_admin = uid <= n_orgs
+            is_admin = admin_of[org] == uid
             if rng.random() < 0.45 or org == 0:
                 domain = org_domain[org]
             else:
@@ -1019,6 +1025,18 @@ def seed(*, users: int) -> dict:
                 None,
             )
             add("account_emailaddress", email_cols, uid, email, "t", "t", uid)
+            add(
+                "legal_cguacceptance",
+                accept_cols,
+                next_id("acc"),
+                uid,
+                2,
+                hashes[2],
+                ts(v2_at),
+                "10.0.0.1",
+                ua,
+                "signup",
+            )
         for table_copier in copiers.values():
             table_copier.close()
         progress.close()

@@ -331,3 +331,32 @@ def test_agent_approves_a_join_request_from_the_back_office(client):
 
 def test_invitations_are_not_created_in_the_back_office(superuser_client):
     assert superuser_client.get(reverse("admin:accounts_invitation_add")).status_code == 403
+
+
+def test_list_checkbox_is_djangos_own_markup():
+    """The fast selection checkbox renders exactly what Django's widget renders."""
+    from django.contrib import admin as django_admin
+
+    from accounts.admin import UserAdmin
+
+    user = UserFactory(email="case@exemple.fr")
+    model_admin = UserAdmin(User, django_admin.site)
+    assert str(model_admin.action_checkbox(user)) == str(
+        django_admin.ModelAdmin.action_checkbox(model_admin, user)
+    )
+
+
+def test_platform_filter_offers_only_platforms_with_roles(superuser_client):
+    """A platform offering no role can hold no access: filtering on it would scan for nothing."""
+    response = superuser_client.get(reverse("admin:accounts_user_changelist"))
+    platform_filter = next(
+        spec
+        for spec in response.context["cl"].filter_specs
+        if getattr(spec, "parameter_name", "") == "platform"
+    )
+    offered = {code for code, _name in platform_filter.lookup_choices}
+    with_roles = set(
+        Platform.objects.filter(roles__isnull=False).values_list("code", flat=True).distinct()
+    )
+    assert offered == with_roles
+    assert Platform.objects.filter(roles__isnull=True).exists(), "the seed has such platforms"
