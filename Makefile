@@ -31,7 +31,7 @@ format: install
 audit: install
 	@mkdir -p var
 	$(UV) export --frozen --no-hashes --format requirements-txt > var/requirements-audit.txt
-	$(UV) run --frozen --with pip-audit pip-audit -r var/requirements-audit.txt
+	$(UV) run --frozen --with pip-audit python scripts/audit.py var/requirements-audit.txt
 
 bench: install
 	$(UV) run --frozen python bench/run.py

@@ -36,16 +36,45 @@ class BoundedCountPaginator(Paginator):
     """Counts at most ``limit`` rows: ``SELECT COUNT(*) FROM (… LIMIT n)``.
 
     The admin counts the (filtered) list to paginate it; on an unfiltered
-    million-row table that is a full scan at every page view. Past ``limit``
-    rows the list shows ``limit`` results and pages up to there; a search or
-    a filter narrows it down.
+    million-row table that is a full scan at every page view, and under a
+    filter on accesses each counted row costs a probe of the memberships.
+    Given the page asked for (``page_number``, see ``BoundedCountMixin``),
+    the count stops ``pages_ahead`` pages beyond it: the list then shows that
+    many pages to come and the agent pages on (or narrows the list down).
+    Without a page number it stops at ``limit`` rows.
     """
 
     limit = 10_000
+    pages_ahead = 4
+
+    def __init__(self, *args, page_number: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if page_number is not None:
+            self.limit = (max(1, page_number) + self.pages_ahead) * self.per_page
 
     @cached_property
     def count(self) -> int:
         return self.object_list.order_by()[: self.limit].count()
+
+
+class BoundedCountMixin:
+    """Admin lists paginated by ``BoundedCountPaginator`` around the page shown."""
+
+    show_full_result_count = False
+    paginator = BoundedCountPaginator
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        try:
+            page_number = int(request.GET.get("p", 1))
+        except ValueError:
+            page_number = 1
+        return self.paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            page_number=page_number,
+        )
 
 
 # --- Filters: EXISTS subqueries, so a user with many accesses is listed once ----
@@ -141,7 +170,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(BoundedCountMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "last_name",
@@ -153,13 +182,14 @@ class UserAdmin(admin.ModelAdmin):
     ]
     search_fields = ["email", "last_name", "first_name"]
     search_help_text = _(
-        "E-mail (ou son début), nom ou prénom (début), SIREN ou SIRET d'une organisation."
+        "Une partie de l'e-mail (par exemple le domaine : @transports-demo.fr), du nom ou du "
+        "prénom ; ou le SIREN ou le SIRET d'une organisation."
     )
     list_filter = ["is_active", "is_staff", OrganisationKindFilter, PlatformFilter, RoleFilter]
     readonly_fields = ["date_joined", "last_login", "last_activity_at"]
     inlines = [MembershipInline]
-    show_full_result_count = False
-    paginator = BoundedCountPaginator
+    # A screenful an agent reads (and ~50 rows of template, not Django's 100).
+    list_per_page = 50
     # Newest first by primary key (indexed); date_joined has no index.
     ordering = ["-pk"]
     exclude = ["password"]
@@ -176,11 +206,14 @@ class UserAdmin(admin.ModelAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
-        """Searches an index can serve, whatever the table size.
+        """Searches an index serves, whatever the table size.
 
         - 9 or 14 digits: users of the organisations with that SIREN / SIRET;
-        - contains "@": email starting with the term (emails are lower-cased);
-        - otherwise each word must start the last name, the first name or the email.
+        - otherwise each word must appear somewhere in the email (lower-cased
+          like the stored emails), the last name or the first name: a domain
+          (``@transports-demo.fr``) or a fragment (``upon`` finds Dupont). On
+          PostgreSQL the ``pg_trgm`` GIN indexes of migration 0007 serve these
+          ``LIKE '%…%'``; SQLite scans.
         """
         term = search_term.strip()
         if not term:
@@ -191,15 +224,16 @@ class UserAdmin(admin.ModelAdmin):
                 selectors.organisation_identifier_q(digits, "organisation__")
             )
             return queryset.filter(Exists(memberships)), False
-        if "@" in term:
-            return queryset.filter(email__startswith=term.lower()), False
         condition = Q()
         for word in term.split():
-            condition &= (
-                Q(last_name__istartswith=word)
-                | Q(first_name__istartswith=word)
-                | Q(email__startswith=word.lower())
-            )
+            if "@" in word:
+                condition &= Q(email__contains=word.lower())
+            else:
+                condition &= (
+                    Q(email__contains=word.lower())
+                    | Q(last_name__icontains=word)
+                    | Q(first_name__icontains=word)
+                )
         return queryset.filter(condition), False
 
     def get_readonly_fields(self, request, obj=None):

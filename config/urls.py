@@ -20,6 +20,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     # Before the admin: its own sign-in form would bypass throttles and MFA.
     path("admin/login/", security.admin_login, name="admin_login_redirect"),
     # Same for its password change: allauth's ends the other sessions and tokens.

@@ -243,6 +243,7 @@ class LifecycleUserAdmin(UserAdmin):
             "review": selectors.review_queue(),
             "staff_inactive": selectors.staff_inactive(now=now),
             "preview": selectors.sweep_preview(now=now),
+            "background": selectors.background_health(now=now),
         }
         return TemplateResponse(request, "lifecycle/admin/dashboard.html", context)
 

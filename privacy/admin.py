@@ -271,17 +271,32 @@ class BlocklistEntryAdmin(admin.ModelAdmin):
 
 @admin.register(LostCredentialsReport)
 class LostCredentialsReportAdmin(admin.ModelAdmin):
-    list_display = ["user", "reported_at", "status", "issued_at", "issued_by"]
-    list_filter = ["status"]
+    list_display = ["user", "reported_at", "status", "origin", "issued_at", "issued_by"]
+    list_filter = ["status", "origin"]
     list_select_related = ["user", "issued_by"]
     search_fields = ["user__email"]
     readonly_fields = [f.name for f in LostCredentialsReport._meta.fields if f.name != "id"]
     ordering = ["reported_at"]
     show_full_result_count = False
-    actions = ["issue_access"]
+    actions = ["suspend_reported", "issue_access"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(
+        description=_("Suspendre le compte signalé (signalement vérifié)"),
+        permissions=["change"],
+    )
+    def suspend_reported(self, request, queryset):
+        """Anonymous reports on staff accounts wait here: an agent checks, then suspends."""
+        _each(
+            self,
+            request,
+            queryset.filter(status=LostCredentialsReport.Status.TO_REVIEW),
+            lambda obj, actor, now: services.lost_credentials_report(
+                user=obj.user, reported_by=actor, now=now
+            ),
+        )
 
     @admin.action(
         description=_("Délivrer un nouvel accès (lien de réinitialisation)"),
