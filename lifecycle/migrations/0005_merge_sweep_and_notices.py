@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lifecycle', '0003_notice_attempt_heartbeat'),
-        ('lifecycle', '0004_admin_log_object_index_and_journal_references'),
+        ("lifecycle", "0003_notice_attempt_heartbeat"),
+        ("lifecycle", "0004_admin_log_object_index_and_journal_references"),
     ]
 
-    operations = [
-    ]
+    operations = []
