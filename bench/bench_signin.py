@@ -40,9 +40,8 @@ def main(count: int | None = None) -> None:
         from django.contrib.auth.hashers import get_hasher
         from django.test import Client as HttpClient
 
-        from tests.platforms.factories import verified_user
-
         from accounts.models import User
+        from tests.platforms.factories import verified_user
 
         # One account per sign-in: allauth's user sessions purge walks the
         # account's earlier sessions, which one account signing in N times

@@ -12,7 +12,7 @@ from tests.platforms.factories import verified_user
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery staple 42"  # noqa: S105 — the factories' password
+PASSWORD = "correct horse battery staple 42"
 # email lookup (auth backend), MFA authenticators, session key check + insert,
 # last_login, user row lock, last_activity_at, user sessions (list + insert),
 # verified-email check, open proof requests; plus the savepoints of the nested
