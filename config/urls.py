@@ -31,6 +31,8 @@ urlpatterns = [
         name="admin_password_change_redirect",
     ),
     path("admin/", admin.site.urls),
+    # allauth's sign-in view, in one transaction (accounts.views.login).
+    path("accounts/login/", account_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),
     # allauth's provider URLs, authorize and token wrapped by platforms.
     path("", include("platforms.idp_urls")),

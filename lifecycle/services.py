@@ -241,6 +241,15 @@ def account_suspension_lift(*, user: User, actor: User | None, now) -> User:
 # --- Activity and sign-in -----------------------------------------------------
 
 
+def _activity_move_forward(*, user: User, at) -> None:
+    """``last_activity_at`` moves forward to ``at`` (never back): one conditional UPDATE."""
+    User.objects.filter(pk=user.pk).filter(
+        Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at)
+    ).update(last_activity_at=at)
+    if user.last_activity_at is None or user.last_activity_at < at:
+        user.last_activity_at = at
+
+
 @transaction.atomic
 def activity_record(*, user: User, at, platform=None) -> None:
     """Record activity of ``user`` at ``at`` (sign-in, SSO, platform report).
@@ -251,11 +260,7 @@ def activity_record(*, user: User, at, platform=None) -> None:
     it) becomes active again, journaled. It never reactivates a deactivated
     account: only a sign-in does (``account_sign_in``).
     """
-    User.objects.filter(pk=user.pk).filter(
-        Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at)
-    ).update(last_activity_at=at)
-    if user.last_activity_at is None or user.last_activity_at < at:
-        user.last_activity_at = at
+    _activity_move_forward(user=user, at=at)
     if not User.objects.filter(pk=user.pk, state=AccountState.WARNED).exists():
         return
     locked = _lock(user)
@@ -367,7 +372,11 @@ def account_sign_in(*, user: User, at, method: str = "password") -> bool:
         )
         reactivated = True
     _copy_state(locked, user)
-    activity_record(user=user, at=at)
+    if locked.state == AccountState.WARNED:
+        activity_record(user=user, at=at)  # may cancel the warning
+    else:
+        # The row is locked and its state known: no need to ask again.
+        _activity_move_forward(user=user, at=at)
     return reactivated
 
 

@@ -43,11 +43,6 @@ def refresh_grace_seconds() -> int:
     return getattr(settings, "PLATFORMS_OIDC_REFRESH_GRACE_SECONDS", 5)
 
 
-def spent_code_ttl() -> int:
-    """Seconds an exchanged authorization code is remembered to detect its replay."""
-    return getattr(settings, "PLATFORMS_OIDC_SPENT_CODE_TTL", 24 * 3600)
-
-
 def client_secret_pepper() -> bytes:
     """Server-side key of the HMAC-SHA-256 that stores the clients' secrets.
 

@@ -194,7 +194,8 @@ def _grace_replay(request, *, now) -> JsonResponse | None:
     value = request.POST.get("refresh_token", "")
     if not value or not families.grace_pending(value):
         return None
-    client = clientauth.authenticate_client(request, now=now)
+    # A failure is counted by the token endpoint that runs next, not twice.
+    client = clientauth.authenticate_client(request, now=now, count_failure=False)
     if client is None:
         return None
     pair = families.grace_replay(old_value=value, client_id=client.id)

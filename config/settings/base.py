@@ -405,6 +405,12 @@ if _keys_file:
         if "pem_file" in _entry:
             _entry["pem"] = Path(_entry.pop("pem_file")).read_text()
         IDP_OIDC_PRIVATE_KEYS.append(_entry)
+# Token endpoint (platforms.oidc): a just-rotated refresh token replays the same
+# pair for a few seconds (lost response), then its reuse revokes the family; client
+# secrets are stored as HMAC-SHA-256 under this pepper (changing it voids them).
+PLATFORMS_OIDC_REFRESH_GRACE_SECONDS = env.int("PLATFORMS_OIDC_REFRESH_GRACE_SECONDS", default=5)
+PLATFORMS_OIDC_CLIENT_SECRET_PEPPER = env.str("PLATFORMS_OIDC_CLIENT_SECRET_PEPPER", default="")
+PLATFORMS_OIDC_CLIENT_AUTH_FAILURE_LIMITS = {"client": (10, 300), "ip": (30, 300)}
 # Back-channel logout delivery (Celery task with retries).
 PLATFORMS_BACKCHANNEL_LOGOUT_TIMEOUT = 5
 PLATFORMS_BACKCHANNEL_LOGOUT_MAX_RETRIES = 6

@@ -144,8 +144,11 @@ def failure_record(request: HttpRequest, *, client_id: str, now: datetime) -> No
                 cache.add(key, 1, timeout=left + 1)
 
 
-def authenticate_client(request: HttpRequest, *, now: datetime) -> Client | None:
-    """The confidential client that authenticates ``request``, or None (failure counted).
+def authenticate_client(
+    request: HttpRequest, *, now: datetime, count_failure: bool = True
+) -> Client | None:
+    """The confidential client that authenticates ``request``, or None (failure counted
+    unless ``count_failure`` is False: a probe followed by the real check).
 
     One query (the client row); one more, once, when a legacy hash is migrated.
     The throttle is the caller's: check ``throttled_for`` first.
@@ -158,6 +161,6 @@ def authenticate_client(request: HttpRequest, *, now: datetime) -> Client | None
             client_secret_matches(client, secret) for secret in credentials.secrets
         ):
             client = None
-    if client is None:
+    if client is None and count_failure:
         failure_record(request, client_id=credentials.client_id if credentials else "", now=now)
     return client

@@ -1,10 +1,10 @@
 """Token families: replay and reuse detection, and the refresh grace window.
 
-Every token issued from one authorization code carries the same
-``data["family"]``, inherited by each refresh. Then:
+Every token issued from one authorization code carries the same grant id
+(allauth's ``data["grant_id"]``: our token family), inherited by each
+refresh; allauth itself revokes the grant of a replayed authorization code
+(RFC 6749 §4.1.2). Then:
 
-- a replayed authorization code (RFC 6749 §4.1.2) revokes the family issued
-  from it: the exchanged code is remembered in the cache (``spent_code_*``);
 - a rotated refresh token is not deleted but retyped ``ROTATED_REFRESH_TOKEN``
   (allauth never looks at that type; ``oidc_cleartokens`` purges it at its
   original expiry); presenting it again (RFC 9700 §4.14.2) revokes the family;
@@ -37,36 +37,13 @@ def family_revoke(*, client_id: str, user_id: int | None, family: str | None) ->
     if not family:
         return 0
     deleted, _ = Token.objects.filter(
-        client_id=client_id, user_id=user_id, data__family=family
+        client_id=client_id, user_id=user_id, data__grant_id=family
     ).delete()
     logger.warning(
         "oidc token family revoked",
         extra={"client_id": client_id, "user_id": user_id, "deleted": deleted},
     )
     return deleted
-
-
-def _spent_key(client_id: str, code: str) -> str:
-    digest = hashlib.sha256(f"{client_id}:{code}".encode()).hexdigest()
-    return f"platforms.oidc.spent_code:{digest}"
-
-
-def spent_code_remember(*, client_id: str, code: str, user_id: int, family: str) -> None:
-    """``code`` was exchanged; its family is revoked if it comes back."""
-    cache.set(
-        _spent_key(client_id, code),
-        {"user_id": user_id, "family": family},
-        timeout=app_settings.spent_code_ttl(),
-    )
-
-
-def spent_code_replayed(*, client_id: str, code: str) -> bool:
-    """When ``code`` was already exchanged: revoke what it issued and say True."""
-    spent = cache.get(_spent_key(client_id, code))
-    if not spent:
-        return False
-    family_revoke(client_id=client_id, user_id=spent["user_id"], family=spent["family"])
-    return True
 
 
 def rotated_reuse_revoke(*, client_id: str, value: str) -> bool:
@@ -80,7 +57,7 @@ def rotated_reuse_revoke(*, client_id: str, value: str) -> bool:
     )
     if rotated is None:
         return False
-    family = rotated.data.get("family") if isinstance(rotated.data, dict) else None
+    family = rotated.get_grant_id()
     if family:
         family_revoke(client_id=client_id, user_id=rotated.user_id, family=family)
     else:  # issued before families existed: the whole grant of that user goes

@@ -14,8 +14,9 @@ changes, each for the cited rule:
   challenge is refused at the token endpoint (RFC 9700 §4.8.2);
 - ``auth_time`` kept with the code and the tokens, put in every ID token
   (OIDC Core §2, §12.2);
-- token families (``families``): code replay and refresh-token reuse revoke
-  what was issued; the rotated pair is kept for the grace window;
+- token families (allauth's ``grant_id``, ``families``): allauth revokes a
+  replayed code's grant; refresh-token reuse revokes the grant here; the
+  rotated pair is kept for the grace window;
 - the refresh grant: one query for the token and its user, one for the
   platform and the account's access to it; an account without a role left
   on the platform is refused and loses that platform's tokens; a refresh is
@@ -31,11 +32,13 @@ from allauth.idp.oidc import app_settings as allauth_settings
 from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.internal.oauthlib.request_validator import OAuthLibRequestValidator
 from allauth.idp.oidc.internal.oauthlib.server import (
+    OAuthLibServer,
+    claim_authorization_code,
     generate_access_token,
     generate_refresh_token,
+    validate_code_challenge_method,
 )
 from allauth.idp.oidc.internal.oauthlib.utils import get_validator_context
-from allauth.idp.oidc.internal.resources import InvalidTargetError, is_resources_subset
 from allauth.idp.oidc.models import Client, Token
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -101,26 +104,30 @@ class PlatformRequestValidator(OAuthLibRequestValidator):
         return True
 
     def save_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
-        code = dict(code, auth_time=authenticated_at(context.request))
         super().save_authorization_code(client_id, code, request, *args, **kwargs)
+        auth_time = authenticated_at(context.request)
+        if auth_time is not None:
+            code_token = Token.objects.filter(
+                client_id=request.client.id,
+                type=Token.Type.AUTHORIZATION_CODE,
+                hash=get_adapter().hash_token(code["code"]),
+            ).first()
+            if code_token is not None:
+                code_token.data = {**(code_token.data or {}), "auth_time": auth_time}
+                code_token.save(update_fields=["data"])
 
     # --- authorization code grant ----------------------------------------------
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
+        # allauth keeps a claimed code and revokes its grant on reuse (RFC 6749
+        # §4.1.2, its ``grant_id`` is our token family); we add ``auth_time``.
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
-            families.spent_code_replayed(client_id=client_id, code=code)
             return False
-        stored = self._lookup_authorization_code(request, client_id, code) or {}
-        ctx = get_validator_context()
-        ctx.auth_time = stored.get("code", {}).get("auth_time")
-        ctx.family = uuid.uuid4().hex
-        return True
-
-    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
-        super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
-        ctx = get_validator_context()
-        families.spent_code_remember(
-            client_id=client_id, code=code, user_id=request.user.pk, family=ctx.family
+        code_token = get_validator_context().code_tokens.get((client_id, code))
+        data = (
+            code_token.data if code_token is not None and isinstance(code_token.data, dict) else {}
         )
+        get_validator_context().auth_time = data.get("auth_time")
+        return True
 
     # --- refresh grant -------------------------------------------------------------
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:
@@ -152,14 +159,12 @@ class PlatformRequestValidator(OAuthLibRequestValidator):
         ctx.platform = platform
         data = token.data if isinstance(token.data, dict) else {}
         ctx.auth_time = data.get("auth_time")
-        ctx.family = data.get("family") or uuid.uuid4().hex
         return True
 
     def save_bearer_token(self, token: dict, request, *args, **kwargs) -> None:
-        """allauth's, with the family, ``auth_time`` and grace data on each row."""
+        """allauth's, with ``auth_time`` and the grace data on the rows."""
         ctx = get_validator_context()
-        family = getattr(ctx, "family", None)
-        shared = {"family": family} if family else {}
+        shared = {}
         if getattr(ctx, "auth_time", None):
             shared["auth_time"] = ctx.auth_time
         rows = []
@@ -184,6 +189,7 @@ class PlatformRequestValidator(OAuthLibRequestValidator):
             if ctx.email:
                 row.set_scope_email(ctx.email)
         Token.objects.bulk_create(rows)
+        ctx.issued_access_token = access_token
         platform = getattr(ctx, "platform", None)
         if old is not None and platform is not None:
             # A refresh is activity; recorded in the grant's own transaction
@@ -198,6 +204,7 @@ class PlatformRequestValidator(OAuthLibRequestValidator):
         rt = ctx.refresh_token
         if rt is None or not allauth_settings.ROTATE_REFRESH_TOKEN:
             return super()._prep_refresh_token(ctx, refresh_token, request)
+        ctx.grant_id = rt.get_grant_id()
         ctx.granted_resources = rt.get_resources()
         if not ctx.email and "email" in request.scopes:
             ctx.email = rt.get_scope_email()
@@ -215,24 +222,9 @@ class PlatformRequestValidator(OAuthLibRequestValidator):
         )
         if resources := rt.get_resources():
             new_rt.set_resources(resources)
+        if ctx.grant_id is not None:
+            new_rt.set_grant_id(ctx.grant_id)
         return new_rt
-
-    def _prep_access_token(self, ctx, token: dict, request) -> Token:
-        access_token = Token(
-            client=request.client,
-            user=request.user,
-            type=Token.Type.ACCESS_TOKEN,
-            hash=get_adapter().hash_token(token["access_token"]),
-            expires_at=timezone.now() + timedelta(seconds=token["expires_in"]),
-        )
-        if resources := ctx.requested_resources:
-            if not is_resources_subset(resources, ctx.granted_resources):
-                raise InvalidTargetError
-        else:
-            resources = ctx.granted_resources
-        if resources:
-            access_token.set_resources(resources)
-        return access_token
 
     # --- ID token ------------------------------------------------------------------
     def finalize_id_token(self, id_token: dict, token: dict, token_handler, request) -> str:
@@ -286,17 +278,23 @@ class PlatformRequestValidator(OAuthLibRequestValidator):
         return True
 
 
-class PlatformServer(Server):
-    """oauthlib's OpenID server with ``PlatformRequestValidator`` and S256 only."""
+class PlatformServer(OAuthLibServer):
+    """allauth's oauthlib server with ``PlatformRequestValidator`` and S256 only."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
+        Server.__init__(
+            self,
             request_validator=PlatformRequestValidator(),
             token_generator=generate_access_token,
             refresh_token_generator=generate_refresh_token,
             token_expires_in=allauth_settings.ACCESS_TOKEN_EXPIRES_IN,
             **kwargs,
         )
+        # The same custom validators as allauth's server (S256, code claiming).
+        for grant in (self.auth_grant, self.openid_connect_auth, self.openid_connect_hybrid):
+            grant.custom_validators.pre_auth.append(validate_code_challenge_method)
+        for grant in (self.auth_grant, self.openid_connect_auth):
+            grant.custom_validators.post_token.append(claim_authorization_code)
         for grant in (self.auth_grant, self.openid_connect_auth.proxy_target):
             grant._code_challenge_methods = S256_ONLY
 

@@ -8,9 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from allauth.idp.oidc.internal.oauthlib import authorization_codes
 from allauth.idp.oidc.models import Token
-from django.core.cache import cache
 from django.utils import timezone
 
 from platforms.sso_services import platform_client_register
@@ -109,25 +107,26 @@ def test_verifier_for_a_code_issued_without_challenge_is_refused(
     """RFC 9700 §4.8.2 (PKCE downgrade): a code_verifier for a code that had no
     code_challenge gets no tokens."""
     oidc_client, secret = client_and_secret
-    cache.set(
-        authorization_codes.cache_key(oidc_client.id, "c0de-without-challenge"),
-        {
-            "code": {"code": "c0de-without-challenge", "state": "st4te"},
-            "client_id": oidc_client.id,
-            "redirect_uri": REDIRECT_URI,
-            "sub": str(member.pk),
-            "scopes": ["openid"],
-            "claims": None,
-            "resources": None,
-        },
-        timeout=60,
+    code_token = Token(
+        client=oidc_client,
+        user=member,
+        type=Token.Type.AUTHORIZATION_CODE,
+        data={"claims": None, "claimed": False},  # no "pkce": issued without challenge
+        expires_at=timezone.now() + timedelta(seconds=60),
     )
+    code_token.set_value("c0de-without-challenge")
+    code_token.set_scopes(["openid"])
+    code_token.set_grant_id("g" * 32)
+    code_token.set_redirect_uri(REDIRECT_URI)
+    code_token.save()
 
     response = exchange(client, oidc_client, secret, "c0de-without-challenge")
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
-    assert not Token.objects.filter(user=member).exists()
+    assert (
+        not Token.objects.filter(user=member).exclude(type=Token.Type.AUTHORIZATION_CODE).exists()
+    )
 
 
 # --- redirect URI -------------------------------------------------------------------------
@@ -255,14 +254,15 @@ def test_refreshed_id_token_keeps_the_original_auth_time(client, member, client_
 
 
 def test_replayed_authorization_code_revokes_the_tokens_issued_from_it(
-    signed_in, client_and_secret
+    signed_in, client_and_secret, django_capture_on_commit_callbacks
 ):
     """RFC 6749 §4.1.2: a code used twice is refused and its tokens are revoked."""
     oidc_client, secret = client_and_secret
     code = code_for(signed_in, oidc_client)
     first = exchange(signed_in, oidc_client, secret, code).json()
 
-    replay = exchange(signed_in, oidc_client, secret, code)
+    with django_capture_on_commit_callbacks(execute=True):
+        replay = exchange(signed_in, oidc_client, secret, code)
 
     assert replay.status_code == 400
     assert replay.json()["error"] == "invalid_grant"

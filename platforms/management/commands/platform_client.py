@@ -5,6 +5,8 @@ prints its client id and, when one is issued (creation or ``--rotate-secret``),
 its secret — once: only a hash is stored.
 """
 
+import argparse
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -24,6 +26,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--backchannel-logout-uri", default=None)
         parser.add_argument("--rotate-secret", action="store_true")
+        parser.add_argument(
+            "--native",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Application native (RFC 8252) : port libre sur 127.0.0.1 / [::1].",
+        )
 
     def handle(self, *args, **options):
         platform = Platform.objects.filter(code=options["platform_code"]).first()
@@ -33,6 +41,7 @@ class Command(BaseCommand):
             registration = services.platform_client_register(
                 platform=platform,
                 redirect_uris=options["redirect_uris"],
+                native=options["native"],
                 post_logout_redirect_uris=options["post_logout_redirect_uris"],
                 backchannel_logout_uri=options["backchannel_logout_uri"],
                 rotate_secret=options["rotate_secret"],
