@@ -8,9 +8,8 @@ overdue first. The law still holds for every account: a warning first, its full
 from datetime import timedelta
 
 import pytest
-from django.test import override_settings
-
 from django.db.models import F
+from django.test import override_settings
 
 from accounts.models import AccountState, User
 from lifecycle import calendar, selectors
