@@ -15,3 +15,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("mhabilitations")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The worker sums the sweep's actions for /metrics (a task_postrun receiver).
+from config import metrics  # noqa: E402, F401

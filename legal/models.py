@@ -120,6 +120,8 @@ class CGUAcceptance(models.Model):
         SIGNUP = "signup", _("Inscription")
         REACCEPTANCE = "reacceptance", _("Nouvelle acceptation")
         SSO = "sso", _("Connexion à une plateforme (SSO)")
+        IMPORT = "import", _("Reprise depuis l'ancien système")
+        PUBLICATION = "publication", _("Publication par l'agent OPCO")
 
     ERASURE = "cascade"
 

@@ -29,6 +29,8 @@ from django.db.models.functions import Cast
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from accounts.models import AccountState, Invitation, User
+from platforms.ssf import events as ssf_events
+from platforms.ssf.services import ssf_events_enqueue
 
 from .access import access_revoke_for
 from .errors import TransitionNotAllowed
@@ -233,6 +235,9 @@ def accounts_delete(*, rows: Iterable[dict], now, actor: User | None = None) -> 
             for row in rows
         ]
     )
+    # Before anything is deleted: who may hear about them is read from their
+    # accesses and logins. The event names only each one's ``sub`` (no email).
+    ssf_events_enqueue(event_type=ssf_events.ACCOUNT_PURGED, user_ids=user_ids, now=now)
     access_revoke_for(user_ids=user_ids)
     _delete_rows_about(user_ids=user_ids, emails=[row["email"] for row in rows])
     _delete_declared(user_ids)

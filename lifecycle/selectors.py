@@ -9,16 +9,18 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Max, Min, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
+from django_celery_beat.models import PeriodicTask
 
 from accounts import selectors as account_selectors
 from accounts.models import AccountState, DeactivationReason, Membership, SuspensionReason, User
 from platforms import selectors as platform_selectors
 
 from . import app_settings, calendar, services
-from .models import JournalEntry
+from .models import Heartbeat, JournalEntry, Notice
 from .notices import french_date
 from .notices import stale_pending_notices as notices_stale
 
@@ -283,26 +285,92 @@ def sign_in_refusal(*, user: User) -> dict:
     }
 
 
-def due_within(*, now, days: int = 7) -> dict[str, list[tuple[User, datetime]]]:
-    """Accounts whose next step falls due before ``now + days``, per step."""
-    horizon = now + timedelta(days=days)
-    deletion = [
-        (u, services.step_deadline(u))
-        for u in due_for_deletion(now=horizon).order_by("notice_sent_at")
-    ]
-    deactivation = [
-        (u, services.step_deadline(u))
-        for u in due_for_deactivation(now=horizon).order_by("notice_sent_at")
-    ]
-    warning_ids = due_for_warning_ids(now=horizon)
-    warning = sorted(
-        (
-            (u, calendar.inactivity_due(services.inactivity_reference(u)))
-            for u in User.objects.filter(pk__in=warning_ids)
-        ),
-        key=lambda pair: pair[1],
+@dataclass(frozen=True)
+class DueItem:
+    step: str
+    user: User
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DueSchedule:
+    """Next steps of the sweep: overdue ones apart from those due in the coming days.
+
+    ``overdue``: due at or before ``now`` (the sweep has not run since, or the
+    account waits on something); ``upcoming``: due after ``now`` and at most
+    ``days`` later. Each list holds at most ``limit`` rows, soonest first; the
+    counts are exact.
+    """
+
+    overdue: list[DueItem]
+    upcoming: list[DueItem]
+    overdue_count: int
+    upcoming_count: int
+
+
+def _warning_dues(*, horizon) -> list[tuple[int, datetime]]:
+    """(pk, warning due instant) of active accounts whose warning falls due by ``horizon``."""
+    rows = inactivity_candidates(now=horizon).values_list(
+        "pk", "date_joined", "last_activity_at", "reactivated_at"
     )
-    return {"warning": warning, "deactivation": deactivation, "deletion": deletion}
+    dues = (
+        (pk, calendar.inactivity_due(max(i for i in (joined, last, reactivated) if i)))
+        for pk, joined, last, reactivated in rows.iterator(chunk_size=2000)
+    )
+    return [(pk, at) for pk, at in dues if at <= horizon]
+
+
+def due_schedule(*, now, days: int = 7, limit: int = 200) -> DueSchedule:
+    """What falls due before ``now + days``, overdue items in a list of their own.
+
+    A fixed number of queries: two counts and one page per step, plus one
+    scan of the inactivity candidates (set-based; no query per account).
+    """
+    horizon = now + timedelta(days=days)
+    overdue: list[DueItem] = []
+    upcoming: list[DueItem] = []
+    overdue_count = upcoming_count = 0
+    for label, due in (
+        (_("Suppression définitive"), due_for_deletion),
+        (_("Désactivation pour inactivité"), due_for_deactivation),
+    ):
+        late = due(now=now).count()
+        overdue_count += late
+        upcoming_count += due(now=horizon).count() - late
+        for user in due(now=horizon).order_by("notice_sent_at")[: 2 * limit]:
+            at = services.step_deadline(user)
+            (overdue if at <= now else upcoming).append(DueItem(label, user, at))
+    warnings = _warning_dues(horizon=horizon)
+    late_warnings = sorted((at, pk) for pk, at in warnings if at <= now)[:limit]
+    soon_warnings = sorted((at, pk) for pk, at in warnings if at > now)[:limit]
+    overdue_count += sum(1 for _pk, at in warnings if at <= now)
+    upcoming_count += sum(1 for _pk, at in warnings if at > now)
+    users = User.objects.in_bulk([pk for _at, pk in late_warnings + soon_warnings])
+    label = _("Avertissement d'inactivité")
+    overdue += [DueItem(label, users[pk], at) for at, pk in late_warnings]
+    upcoming += [DueItem(label, users[pk], at) for at, pk in soon_warnings]
+    return DueSchedule(
+        overdue=sorted(overdue, key=lambda item: item.due_at)[:limit],
+        upcoming=sorted(upcoming, key=lambda item: item.due_at)[:limit],
+        overdue_count=overdue_count,
+        upcoming_count=upcoming_count,
+    )
+
+
+def undelivered_notices():
+    """Lifecycle notices the provider refused or reported as bounced."""
+    return Notice.objects.filter(status__in=[Notice.Status.REFUSED, Notice.Status.BOUNCED])
+
+
+def back_office_counts(*, now, days: int = 7) -> dict[str, int]:
+    """The lifecycle counts of the back-office home page."""
+    schedule = due_schedule(now=now, days=days, limit=0)
+    return {
+        "upcoming": schedule.upcoming_count,
+        "overdue": schedule.overdue_count,
+        "review": review_queue().count(),
+        "undelivered": undelivered_notices().count(),
+    }
 
 
 def review_queue():
@@ -380,3 +448,42 @@ def org_reactivation_problem(*, admin: User, user: User) -> str | None:
     ):
         return _("Ce compte a été désactivé par OPCO Mobilités : seule elle peut le réactiver.")
     return None
+
+
+def background_health(*, now) -> list[dict]:
+    """The background processes' last signs of life, for the back-office and /readyz.
+
+    "worker": the heartbeat row its task writes every minute; "beat": the last time
+    beat sent a periodic task (django-celery-beat's ``last_run_at``, saved every few
+    minutes); "outbox": the oldest pending notice. Each is ``stale`` past
+    RELIABILITY_HEARTBEAT_STALE_SECONDS (10 minutes): a stale worker or beat means
+    the lifecycle (sweeps, notices) has stopped.
+    """
+    limit = timedelta(seconds=getattr(settings, "RELIABILITY_HEARTBEAT_STALE_SECONDS", 600))
+    worker = Heartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
+    beat = PeriodicTask.objects.filter(enabled=True).aggregate(at=Max("last_run_at"))["at"]
+    oldest = Notice.objects.filter(status=Notice.Status.PENDING).aggregate(at=Min("created_at"))
+    pending_since = oldest["at"]
+    return [
+        {
+            "name": "worker",
+            "label": _("Worker Celery (envoi des avis, passages)"),
+            "seen_at": worker,
+            "stale": worker is None or now - worker > limit,
+            "alarm": _("ALERTE : le worker ne répond plus, avis et passages arrêtés."),
+        },
+        {
+            "name": "beat",
+            "label": _("Planificateur (beat)"),
+            "seen_at": beat,
+            "stale": beat is None or now - beat > limit,
+            "alarm": _("ALERTE : beat est arrêté, plus aucun passage n'est lancé."),
+        },
+        {
+            "name": "outbox",
+            "label": _("Plus ancien avis en attente d'envoi"),
+            "seen_at": pending_since,
+            "stale": pending_since is not None and now - pending_since > limit,
+            "alarm": _("ALERTE : des avis attendent depuis plus de 10 minutes."),
+        },
+    ]

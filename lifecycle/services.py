@@ -27,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountState, DeactivationReason, SuspensionReason, User
 from platforms.activity import activity_record_bulk as activity_move_forward
+from platforms.ssf import events as ssf_events
+from platforms.ssf.services import ssf_events_enqueue
 
 from . import app_settings, calendar
 from .access import access_revoke_for, sessions_end_for
@@ -100,7 +102,11 @@ def sessions_end(*, user: User) -> int:
 
 
 def access_revoke(*, user: User) -> None:
-    """Revoke every session and every OIDC token/code of ``user`` (same transaction)."""
+    """Revoke every session and every OIDC token/code of ``user`` (same transaction).
+
+    No CAEP session-revoked event: the lifecycle step that calls this sends its
+    own (RISC account-disabled or account-purged), which ends sessions too.
+    """
     access_revoke_for(user_ids=[user.pk])
 
 
@@ -141,6 +147,9 @@ def account_deactivate(*, user: User, actor: User | None, now, reason: str) -> U
             _("Ce compte est suspendu : seule la levée de la suspension peut le modifier.")
         )
     _set_state(locked, AccountState.DEACTIVATED, now=now, deactivation_reason=reason)
+    ssf_events_enqueue(
+        event_type=ssf_events.ACCOUNT_DISABLED, user_ids=[locked.pk], now=now, reason=reason
+    )
     access_revoke(user=locked)
     journal_write(user=locked, actor=actor, action="deactivated", at=now, reason=reason)
     notice_create(user=locked, kind=Notice.Kind.DEACTIVATION, step_at=now, now=now)
@@ -166,6 +175,8 @@ def account_reactivate(*, user: User, actor: User | None, now) -> User:
         )
     previous = locked.state
     _set_state(locked, AccountState.ACTIVE, now=now, reactivated_at=now)
+    if previous == AccountState.DEACTIVATED:
+        ssf_events_enqueue(event_type=ssf_events.ACCOUNT_ENABLED, user_ids=[locked.pk], now=now)
     journal_write(user=locked, actor=actor, action="reactivated", at=now, data={"from": previous})
     _copy_state(locked, user)
     return user
@@ -196,6 +207,9 @@ def account_suspend(*, user: User, actor: User | None, now, reason: str, note: s
         _copy_state(locked, user)
         return user
     _set_state(locked, AccountState.SUSPENDED, now=now, suspension_reason=reason)
+    ssf_events_enqueue(
+        event_type=ssf_events.ACCOUNT_DISABLED, user_ids=[locked.pk], now=now, reason=reason
+    )
     access_revoke(user=locked)
     journal_write(
         user=locked,
@@ -218,6 +232,7 @@ def account_suspension_lift(*, user: User, actor: User | None, now) -> User:
         return user
     reason = locked.suspension_reason
     _set_state(locked, AccountState.ACTIVE, now=now, reactivated_at=now)
+    ssf_events_enqueue(event_type=ssf_events.ACCOUNT_ENABLED, user_ids=[locked.pk], now=now)
     journal_write(user=locked, actor=actor, action="suspension_lifted", at=now, reason=reason)
     _copy_state(locked, user)
     return user
@@ -342,6 +357,7 @@ def account_sign_in(*, user: User, at, method: str = "password") -> bool:
     reactivated = False
     if reactivates_on_sign_in(locked):
         _set_state(locked, AccountState.ACTIVE, now=at, reactivated_at=at)
+        ssf_events_enqueue(event_type=ssf_events.ACCOUNT_ENABLED, user_ids=[locked.pk], now=at)
         journal_write(
             user=locked,
             actor=locked,

@@ -47,6 +47,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import AccountState, DeactivationReason, User
+from platforms.ssf import events as ssf_events
+from platforms.ssf.services import ssf_events_enqueue
 
 from . import app_settings, calendar, erasure, notices, selectors
 from .access import access_revoke_for
@@ -178,6 +180,9 @@ def _deactivate_chunk(ids: list[int], *, now) -> list[int]:
         return done
     reason = DeactivationReason.INACTIVITY
     _state_update(done, state=AccountState.DEACTIVATED, now=now, deactivation_reason=reason)
+    ssf_events_enqueue(
+        event_type=ssf_events.ACCOUNT_DISABLED, user_ids=done, now=now, reason=reason
+    )
     access_revoke_for(user_ids=done)
     journal_write_many(
         rows=[

@@ -22,10 +22,14 @@ from functools import partial
 from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.models import Token
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 
 from .models import Platform, PlatformLogin
+from .saml.services import saml_sessions_end
+from .ssf import events as ssf_events
+from .ssf.services import ssf_events_enqueue
 from .tasks import send_backchannel_logout
 
 
@@ -44,16 +48,25 @@ def _queue_backchannel_logouts(pairs: Iterable[tuple[int, int]]) -> None:
 
 
 @transaction.atomic
-def revoke_for_users(*, user_ids: Iterable[int]) -> int:
+def revoke_for_users(*, user_ids: Iterable[int], signal: bool = False, now=None) -> int:
     """Delete every OIDC token of ``user_ids`` and queue their back-channel logouts.
 
-    Deletes: the users' OIDC tokens (access, refresh) and their platform login
-    rows. Returns how many tokens were deleted. Set-based: ``IN (...)`` queries,
-    whatever the number of users.
+    Deletes: the users' OIDC tokens (access, refresh), their platform login
+    rows and their SAML sessions (providers with a SOAP logout endpoint are told).
+    Returns how many tokens were deleted. Set-based: ``IN (...)`` queries,
+    whatever the number of users. With ``signal`` (sign-out everywhere, a
+    revocation), a CAEP session-revoked event goes to the platforms' streams,
+    written before the login rows are deleted; the lifecycle's steps send a RISC
+    event of their own and leave it off.
     """
     ids = sorted(set(user_ids))
     if not ids:
         return 0
+    if signal:
+        ssf_events_enqueue(
+            event_type=ssf_events.SESSION_REVOKED, user_ids=ids, now=now or timezone.now()
+        )
+    saml_sessions_end(user_ids=ids)
     tokens = Token.objects.filter(user_id__in=ids)
     logins = PlatformLogin.objects.filter(user_id__in=ids)
     held = set(logins.values_list("platform_id", "user_id").distinct())
@@ -79,6 +92,9 @@ def revoke_for_users(*, user_ids: Iterable[int]) -> int:
     return deleted
 
 
-def revoke_all(*, user) -> int:
-    """Revoke every grant of one user (``revoke_for_users`` for him alone)."""
-    return revoke_for_users(user_ids=[user.pk])
+def revoke_all(*, user, signal: bool = True, now=None) -> int:
+    """Sign one user out of every platform (``revoke_for_users`` for him alone).
+
+    Sends the CAEP session-revoked event unless ``signal`` is False.
+    """
+    return revoke_for_users(user_ids=[user.pk], signal=signal, now=now)

@@ -19,6 +19,14 @@ if not IDP_OIDC_PRIVATE_KEY:
 
     IDP_OIDC_PRIVATE_KEY = ensure_dev_private_key(VAR_DIR / "oidc_private_key.pem")
 
+if not ANYMAIL["WEBHOOK_SECRET"]:  # noqa: F405
+    from config.keys import ensure_dev_webhook_secret
+
+    ANYMAIL = {
+        **ANYMAIL,  # noqa: F405
+        "WEBHOOK_SECRET": ensure_dev_webhook_secret(VAR_DIR / "anymail_webhook_secret"),
+    }
+
 LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="plain")  # noqa: F405
 
 # --- security ---
@@ -30,3 +38,8 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'", "http:", "https:"],
     },
 }
+
+# `make run` loads the demo data (published passwords): allowed only here and in tests.
+DEMO_DATA_ALLOWED = True
+# Local development: /metrics answers without a token (never in production).
+METRICS_ALLOW_ANONYMOUS = True

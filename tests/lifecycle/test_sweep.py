@@ -309,7 +309,7 @@ def test_a_sweep_whose_lease_was_taken_over_stops_at_its_next_chunk(sweep):
 
 
 @override_settings(LIFECYCLE_PROCEED_WITHOUT_NOTICE=False)
-def test_beat_schedule_declares_the_hourly_sweep(settings):
+def test_beat_schedule_declares_the_sweep_at_minute_0_and_every_quarter_hour(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["lifecycle-sweep"]
     assert entry["task"] == "lifecycle.tasks.lifecycle_sweep_task"
-    assert entry["schedule"].minute == {0}
+    assert entry["schedule"].minute == {0, 15, 30, 45}

@@ -1,0 +1,759 @@
+"""The import of existing accounts: validate every row, then write them all or the valid ones.
+
+``accounts_import`` is the one entry point (the command, the back-office and its
+Celery task call it). Invariants:
+
+- files are streamed in chunks of ``app_settings.chunk_size()`` rows: memory does
+  not grow with the files (duplicates across chunks are found in a temporary
+  table, not in a Python set); each chunk costs a fixed number of queries;
+- the whole run is one transaction: with ``dry_run``, or when a row is rejected
+  without ``valid_only``, it is rolled back and nothing is written; the report is
+  the same in every mode (a dry run really tries every row);
+- re-importing the same files writes nothing; a changed row updates its record;
+  last activity only moves forward (the account centre's own activity wins);
+- an imported account starts ACTIVE with its own creation and last-activity
+  dates: the sweep then warns it first, with its full 15 days, exactly as an
+  account born here; it has no usable password (the first-connection email lets
+  its owner choose one);
+- only accounts that came from an import are touched: an address already used by
+  an account created here is rejected, never merged;
+- CGU acceptances are proofs: a re-import never changes one (a different instant
+  for the same user and version is rejected).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Permission
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import (
+    AccountState,
+    Membership,
+    Organisation,
+    OrganisationUserObjectPermission,
+    User,
+)
+from accounts.services import membership_permission_sync
+from legal.models import CGUAcceptance, CGUVersion
+from lifecycle.services import activity_record_bulk
+from platforms.models import Access, Platform, Role
+
+from . import app_settings, readers
+from . import validators as v
+from .models import ImportedAccount
+
+SEEN_TABLE = "imports_seen"
+
+
+@dataclass
+class RowError:
+    """One rejected row: where (file, line, column) and why, in French."""
+
+    file: str
+    line: int
+    column: str
+    message: str
+    kind: str = ""
+    row: dict = field(default_factory=dict, repr=False)
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ImportReport:
+    """Counts per kind, the rejected rows (the first ``max_errors`` kept), the outcome."""
+
+    dry_run: bool = False
+    valid_only: bool = False
+    committed: bool = False
+    counts: dict = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    max_errors: int = 1000
+
+    def count(self, kind: str, what: str, n: int = 1) -> None:
+        bucket = self.counts.setdefault(
+            kind, {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+        )
+        bucket[what] += n
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append(error)
+
+    @property
+    def rows(self) -> int:
+        return sum(sum(c.values()) for c in self.counts.values())
+
+    def summary_lines(self) -> list[str]:
+        lines = []
+        for kind in v.ORDER:
+            if kind not in self.counts:
+                continue
+            c = self.counts[kind]
+            lines.append(
+                _(
+                    "%(kind)s : %(created)s créé(s), %(updated)s mis à jour, "
+                    "%(unchanged)s inchangé(s), %(rejected)s rejeté(s)"
+                )
+                % {"kind": v.KIND_LABELS[kind].capitalize(), **c}
+            )
+        if self.dry_run:
+            lines.append(_("Simulation : rien n'a été enregistré."))
+        elif self.committed:
+            lines.append(
+                _("Import enregistré (lignes valides seulement).")
+                if self.error_count
+                else _("Import enregistré.")
+            )
+        else:
+            lines.append(
+                _(
+                    "Import refusé : %(n)s ligne(s) en erreur, rien n'a été enregistré. "
+                    "Corrigez les fichiers ou relancez avec --valid-only."
+                )
+                % {"n": self.error_count}
+            )
+        return lines
+
+
+def format_error(error: RowError) -> str:
+    column = error.column or "—"
+    return _("%(file)s, ligne %(line)s, colonne %(column)s : %(message)s") % {
+        "file": error.file,
+        "line": error.line,
+        "column": column,
+        "message": error.message,
+    }
+
+
+# --- Bulk writes: COPY on PostgreSQL, bulk_create elsewhere -------------------------
+
+
+def _insert(model, objects: list) -> None:
+    """Insert ``objects`` (unsaved instances, defaults filled by their constructor).
+
+    On PostgreSQL one ``COPY ... FROM STDIN`` per call (the fastest bulk path; no
+    ids come back); elsewhere ``bulk_create`` in batches.
+    """
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, batch_size=500)
+        return
+    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for obj in objects:
+            copy.write_row(
+                [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+            )
+
+
+# --- Duplicates across chunks: a temporary table --------------------------------
+
+
+def _seen_create() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Inside an outer transaction (the back-office, tests) ON COMMIT has
+            # not fired yet: drop a leftover first.
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{SEEN_TABLE}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {SEEN_TABLE} (kind varchar(16), key text, "
+                "origin text, PRIMARY KEY (kind, key)) ON COMMIT DROP"
+            )
+        else:
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{SEEN_TABLE}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {SEEN_TABLE} (kind varchar(16), key text, "
+                "origin text, PRIMARY KEY (kind, key))"
+            )
+
+
+def _seen_drop() -> None:
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{SEEN_TABLE}")
+    elif connection.in_atomic_block and not connection.needs_rollback:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{SEEN_TABLE}")
+
+
+def _seen_check(kind: str, keyed: list[tuple[str, str]]) -> dict[str, str]:
+    """Record ``(key, origin)`` pairs; return {key: first origin} for those seen before."""
+    if not keyed:
+        return {}
+    keys = [k for k, _o in keyed]
+    placeholders = ",".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT key, origin FROM {SEEN_TABLE} WHERE kind = %s AND key IN ({placeholders})",  # noqa: S608
+            [kind, *keys],
+        )
+        before = dict(cursor.fetchall())
+        cursor.executemany(
+            f"INSERT INTO {SEEN_TABLE} (kind, key, origin) VALUES (%s, %s, %s)",  # noqa: S608
+            [(kind, k, o) for k, o in keyed if k not in before],
+        )
+    return before
+
+
+# --- The run ------------------------------------------------------------------
+
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class _Run:
+    now: object
+    report: ImportReport
+    on_error: Callable[[RowError], None] | None
+    file: str = ""
+    kind: str = ""
+
+    def reject(self, line: int, row: dict, column: str, message: str) -> None:
+        error = RowError(
+            file=self.file, line=line, column=column, message=message, kind=self.kind, row=row
+        )
+        self.report.add_error(error)
+        self.report.count(self.kind, "rejected")
+        if self.on_error:
+            self.on_error(error)
+
+    def dedupe(self, items: list, key) -> list:
+        """Drop (and reject) rows whose key an earlier row of this run already had."""
+        keyed, kept, local = [], [], {}
+        for item in items:
+            k = key(item)
+            if k in local:
+                self.reject(item[0], item[1], *self._dup(local[k]))
+                continue
+            local[k] = f"{self.file}:{item[0]}"
+            keyed.append((k, local[k]))
+            kept.append(item)
+        before = _seen_check(self.kind, keyed)
+        out = []
+        for item in kept:
+            k = key(item)
+            if k in before:
+                self.reject(item[0], item[1], *self._dup(before[k]))
+            else:
+                out.append(item)
+        return out
+
+    def _dup(self, origin: str) -> tuple[str, str]:
+        file, _sep, line = origin.rpartition(":")
+        column, message = {
+            "users": (
+                "email",
+                _(
+                    "Adresse e-mail en double (déjà ligne %(line)s de %(file)s ; la casse ne compte pas)."
+                ),
+            ),
+            "organisations": ("siret", _("SIRET en double (déjà ligne %(line)s de %(file)s).")),
+            "memberships": (
+                "siret",
+                _("Rattachement en double (déjà ligne %(line)s de %(file)s)."),
+            ),
+            "accesses": ("role", _("Habilitation en double (déjà ligne %(line)s de %(file)s).")),
+            "cgu": ("version", _("Acceptation en double (déjà ligne %(line)s de %(file)s).")),
+        }[self.kind]
+        return column, message % {"line": line, "file": file}
+
+
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def accounts_import(
+    *,
+    paths: list[Path],
+    now,
+    dry_run: bool = False,
+    valid_only: bool = False,
+    progress: Progress | None = None,
+    on_error: Callable[[RowError], None] | None = None,
+) -> ImportReport:
+    """Import the files ``paths`` (any order, one kind each) at ``now``; see the module doc.
+
+    Side effects when committed: organisations, users (with their email address and
+    an ``ImportedAccount``), memberships (and the administrators' guardian
+    permission), accesses and CGU acceptances created or updated.
+    """
+    report = ImportReport(dry_run=dry_run, valid_only=valid_only)
+    run = _Run(now=now, report=report, on_error=on_error)
+    sources = []
+    for path in paths:
+        source = readers.open_source(Path(path))
+        kind = v.detect_kind(source.header)
+        if kind is None:
+            run.file, run.kind = Path(path).name, "organisations"
+            report.add_error(
+                RowError(
+                    file=Path(path).name,
+                    line=1,
+                    column="",
+                    message=_(
+                        "En-tête non reconnu : ce fichier n'est d'aucun type connu "
+                        "(voir docs/import.md pour les colonnes de chaque type)."
+                    ),
+                )
+            )
+            continue
+        sources.append((v.ORDER.index(kind), kind, source))
+    sources.sort(key=lambda item: item[0])
+    size = app_settings.chunk_size()
+    handlers = {
+        "organisations": _organisations,
+        "users": _users,
+        "memberships": _memberships,
+        "accesses": _accesses,
+        "cgu": _cgu,
+    }
+    try:
+        with transaction.atomic():
+            _seen_create()
+            for _index, kind, source in sources:
+                run.file, run.kind = source.path.name, kind
+                report.counts.setdefault(
+                    kind, {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+                )
+                for chunk in _chunks(source.rows, size):
+                    handlers[kind](run, chunk)
+                    if progress:
+                        progress(f"{source.path.name}", min(1.0, source.position / source.total))
+            keep = not dry_run and (valid_only or report.error_count == 0)
+            if not keep:
+                transaction.set_rollback(True)
+            report.committed = keep
+    finally:
+        _seen_drop()
+    return report
+
+
+def _parse(run: _Run, chunk, parse) -> list:
+    out = []
+    for line, row in chunk:
+        try:
+            out.append((line, row, parse(row)))
+        except v.CellError as exc:
+            run.reject(line, row, exc.column, exc.message)
+    return out
+
+
+# --- Organisations -------------------------------------------------------------
+
+
+def _organisations(run: _Run, chunk) -> None:
+    def parse(row):
+        return {
+            "siret": v.parse_siret(row),
+            "kind": v.parse_kind(row),
+            "legal_name": v.parse_text(row, "raison_sociale", max_length=255),
+            "address": v.parse_text(row, "adresse", max_length=2000, required_=False),
+        }
+
+    items = run.dedupe(_parse(run, chunk, parse), key=lambda item: item[2]["siret"])
+    existing = {
+        o.siret: o
+        for o in Organisation.objects.filter(siret__in=[i[2]["siret"] for i in items]).only(
+            "pk", "siret", "kind", "legal_name", "address"
+        )
+    }
+    new = []
+    for _line, _row, values in items:
+        org = existing.get(values["siret"])
+        if org is None:
+            new.append(Organisation(siren=values["siret"][:9], created_at=run.now, **values))
+            continue
+        changed = {k: val for k, val in values.items() if getattr(org, k) != val}
+        if changed:
+            Organisation.objects.filter(pk=org.pk).update(**changed)
+            run.report.count(run.kind, "updated")
+        else:
+            run.report.count(run.kind, "unchanged")
+    _insert(Organisation, new)
+    run.report.count(run.kind, "created", len(new))
+
+
+# --- Users ---------------------------------------------------------------------
+
+
+def _unusable_password() -> str:
+    # What set_unusable_password() stores ("!" + random), far cheaper per row.
+    return "!" + secrets.token_urlsafe(30)
+
+
+def _users(run: _Run, chunk) -> None:
+    def parse(row):
+        return {
+            "email": v.parse_email(row),
+            "first_name": v.parse_text(row, "prenom", max_length=150),
+            "last_name": v.parse_text(row, "nom", max_length=150),
+            "phone": v.parse_text(row, "telephone", max_length=32, required_=False),
+            "date_joined": v.parse_instant(row, "cree_le", now=run.now),
+            "last_activity_at": v.parse_instant(
+                row, "derniere_activite_le", now=run.now, required_=False
+            ),
+        }
+
+    items = run.dedupe(_parse(run, chunk, parse), key=lambda item: item[2]["email"])
+    emails = [i[2]["email"] for i in items]
+    existing = {
+        u.email: u
+        for u in User.objects.filter(email__in=emails).only(
+            "pk", "email", "first_name", "last_name", "phone", "date_joined", "last_activity_at"
+        )
+    }
+    imported = set(
+        ImportedAccount.objects.filter(user_id__in=[u.pk for u in existing.values()]).values_list(
+            "user_id", flat=True
+        )
+    )
+    new, forward = [], {}
+    for line, row, values in items:
+        user = existing.get(values["email"])
+        if user is None:
+            new.append(
+                User(
+                    password=_unusable_password(),
+                    state=AccountState.ACTIVE,
+                    is_active=True,
+                    **values,
+                )
+            )
+            continue
+        if user.pk not in imported:
+            run.reject(
+                line,
+                row,
+                "email",
+                _(
+                    "Un compte créé sur le centre de comptes utilise déjà cette adresse : "
+                    "la reprise ne le modifie pas."
+                ),
+            )
+            continue
+        activity = values.pop("last_activity_at")
+        changed = {k: val for k, val in values.items() if getattr(user, k) != val}
+        if activity and (user.last_activity_at is None or activity > user.last_activity_at):
+            forward[user.pk] = activity
+        if changed:
+            User.objects.filter(pk=user.pk).update(**changed)
+        if changed or user.pk in forward:
+            run.report.count(run.kind, "updated")
+        else:
+            run.report.count(run.kind, "unchanged")
+    if forward:
+        # Through the lifecycle: a newer activity cancels a warning it makes unwarranted.
+        activity_record_bulk(items=forward)
+    _insert(User, new)
+    ids = User.objects.filter(email__in=[u.email for u in new]).values_list("pk", "email")
+    _insert(
+        EmailAddress,
+        [EmailAddress(user_id=pk, email=email, primary=True, verified=True) for pk, email in ids],
+    )
+    _insert(ImportedAccount, [ImportedAccount(user_id=pk, imported_at=run.now) for pk, _e in ids])
+    run.report.count(run.kind, "created", len(new))
+
+
+def _imported_user_ids(emails) -> dict[str, int]:
+    return dict(
+        User.objects.filter(email__in=set(emails), imported__isnull=False).values_list(
+            "email", "pk"
+        )
+    )
+
+
+def _unknown_user(run: _Run, line, row) -> None:
+    run.reject(
+        line,
+        row,
+        "email",
+        _(
+            "Utilisateur inconnu : aucune ligne valide du fichier des utilisateurs "
+            "ni compte repris n'a cette adresse."
+        ),
+    )
+
+
+def _unknown_org(run: _Run, line, row, siret) -> None:
+    run.reject(
+        line,
+        row,
+        "siret",
+        _(
+            "Organisation inconnue : le SIRET %(siret)s n'est ni dans le fichier des "
+            "organisations ni dans le centre de comptes."
+        )
+        % {"siret": siret},
+    )
+
+
+# --- Memberships ----------------------------------------------------------------
+
+
+def _memberships(run: _Run, chunk) -> None:
+    def parse(row):
+        return {
+            "email": v.parse_email(row),
+            "siret": v.parse_siret(row),
+            "is_administrator": v.parse_bool(row, "administrateur"),
+            "is_legal_representative": v.parse_bool(row, "representant_legal"),
+        }
+
+    items = run.dedupe(_parse(run, chunk, parse), key=lambda i: f"{i[2]['email']}|{i[2]['siret']}")
+    users = _imported_user_ids(i[2]["email"] for i in items)
+    orgs = dict(
+        Organisation.objects.filter(siret__in={i[2]["siret"] for i in items}).values_list(
+            "siret", "pk"
+        )
+    )
+    existing = {
+        (m.user_id, m.organisation_id): m
+        for m in Membership.objects.filter(
+            user_id__in=users.values(), organisation_id__in=orgs.values()
+        ).only("pk", "user_id", "organisation_id", "is_administrator", "is_legal_representative")
+    }
+    new = []
+    for line, row, values in items:
+        user_id, org_id = users.get(values["email"]), orgs.get(values["siret"])
+        if user_id is None:
+            _unknown_user(run, line, row)
+            continue
+        if org_id is None:
+            _unknown_org(run, line, row, values["siret"])
+            continue
+        flags = {
+            "is_administrator": values["is_administrator"],
+            "is_legal_representative": values["is_legal_representative"],
+        }
+        membership = existing.get((user_id, org_id))
+        if membership is None:
+            new.append(
+                Membership(user_id=user_id, organisation_id=org_id, created_at=run.now, **flags)
+            )
+            continue
+        changed = {k: val for k, val in flags.items() if getattr(membership, k) != val}
+        if not changed:
+            run.report.count(run.kind, "unchanged")
+            continue
+        for k, val in changed.items():
+            setattr(membership, k, val)
+        membership.save(update_fields=list(changed))
+        membership_permission_sync(membership=membership)
+        run.report.count(run.kind, "updated")
+    _insert(Membership, new)
+    admins = [m for m in new if m.is_administrator]
+    if admins:
+        permission = Permission.objects.get(
+            content_type__app_label="accounts", codename="manage_organisation"
+        )
+        _insert(
+            OrganisationUserObjectPermission,
+            [
+                OrganisationUserObjectPermission(
+                    user_id=m.user_id, content_object_id=m.organisation_id, permission=permission
+                )
+                for m in admins
+            ],
+        )
+    run.report.count(run.kind, "created", len(new))
+
+
+# --- Accesses -----------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    return v._fold(text)
+
+
+def _catalogue():
+    platforms = {p.code: p for p in Platform.objects.all()}
+    roles = {}
+    for role in Role.objects.all():
+        roles[_fold(role.code)] = role
+        roles[_fold(role.name)] = role
+    offered = set(Platform.roles.through.objects.values_list("platform_id", "role_id"))
+    return platforms, roles, offered
+
+
+def _accesses(run: _Run, chunk) -> None:
+    platforms, roles, offered = _catalogue()
+
+    def parse(row):
+        code = str(v.require(row, "plateforme")).strip().lower()
+        platform = platforms.get(code)
+        if platform is None:
+            raise v.CellError(
+                "plateforme",
+                _("Plateforme inconnue « %(code)s » (codes connus : %(codes)s).")
+                % {"code": code, "codes": ", ".join(sorted(platforms))},
+            )
+        if not platform.is_centralised:
+            raise v.CellError(
+                "plateforme",
+                _("La plateforme %(name)s gère ses propres comptes : pas d'habilitation ici.")
+                % {"name": platform.name},
+            )
+        label = str(v.require(row, "role"))
+        role = roles.get(_fold(label))
+        if role is None:
+            raise v.CellError("role", _("Rôle inconnu « %(role)s ».") % {"role": label})
+        if (platform.pk, role.pk) not in offered:
+            raise v.CellError(
+                "role",
+                _("La plateforme %(platform)s ne propose pas le rôle %(role)s.")
+                % {"platform": platform.name, "role": role.name},
+            )
+        return {
+            "email": v.parse_email(row),
+            "siret": v.parse_siret(row),
+            "platform": platform,
+            "role": role,
+        }
+
+    items = run.dedupe(
+        _parse(run, chunk, parse),
+        key=lambda i: f"{i[2]['email']}|{i[2]['siret']}|{i[2]['platform'].pk}|{i[2]['role'].pk}",
+    )
+    users = _imported_user_ids(i[2]["email"] for i in items)
+    orgs = dict(
+        Organisation.objects.filter(siret__in={i[2]["siret"] for i in items}).values_list(
+            "siret", "pk"
+        )
+    )
+    memberships = {
+        (user_id, org_id): pk
+        for pk, user_id, org_id in Membership.objects.filter(
+            user_id__in=users.values(), organisation_id__in=orgs.values()
+        ).values_list("pk", "user_id", "organisation_id")
+    }
+    existing = set(
+        Access.objects.filter(membership_id__in=memberships.values()).values_list(
+            "membership_id", "platform_id", "role_id"
+        )
+    )
+    new = []
+    for line, row, values in items:
+        user_id, org_id = users.get(values["email"]), orgs.get(values["siret"])
+        if user_id is None:
+            _unknown_user(run, line, row)
+            continue
+        if org_id is None:
+            _unknown_org(run, line, row, values["siret"])
+            continue
+        membership_id = memberships.get((user_id, org_id))
+        if membership_id is None:
+            run.reject(
+                line,
+                row,
+                "siret",
+                _("Cet utilisateur n'est pas rattaché à l'organisation %(siret)s.")
+                % {"siret": values["siret"]},
+            )
+            continue
+        key = (membership_id, values["platform"].pk, values["role"].pk)
+        if key in existing:
+            run.report.count(run.kind, "unchanged")
+            continue
+        new.append(
+            Access(
+                membership_id=membership_id,
+                platform=values["platform"],
+                role=values["role"],
+                granted_at=run.now,
+            )
+        )
+    _insert(Access, new)
+    run.report.count(run.kind, "created", len(new))
+
+
+# --- CGU acceptances --------------------------------------------------------------------
+
+
+def _cgu(run: _Run, chunk) -> None:
+    versions = {}
+    for version in CGUVersion.objects.filter(status=CGUVersion.Status.PUBLISHED):
+        versions.setdefault(_fold(version.label), version)
+
+    def parse(row):
+        label = str(v.require(row, "version"))
+        version = versions.get(_fold(label))
+        if version is None:
+            raise v.CellError(
+                "version",
+                _("Version des CGU inconnue « %(label)s » (elle doit être publiée).")
+                % {"label": label},
+            )
+        return {
+            "email": v.parse_email(row),
+            "version": version,
+            "accepted_at": v.parse_instant(row, "acceptee_le", now=run.now),
+        }
+
+    items = run.dedupe(
+        _parse(run, chunk, parse), key=lambda i: f"{i[2]['email']}|{i[2]['version'].pk}"
+    )
+    users = _imported_user_ids(i[2]["email"] for i in items)
+    existing = {
+        (user_id, version_id): at
+        for user_id, version_id, at in CGUAcceptance.objects.filter(
+            user_id__in=users.values(), context=CGUAcceptance.Context.IMPORT
+        ).values_list("user_id", "version_id", "accepted_at")
+    }
+    new = []
+    for line, row, values in items:
+        user_id = users.get(values["email"])
+        if user_id is None:
+            _unknown_user(run, line, row)
+            continue
+        version = values["version"]
+        before = existing.get((user_id, version.pk))
+        if before is not None:
+            if before == values["accepted_at"]:
+                run.report.count(run.kind, "unchanged")
+            else:
+                run.reject(
+                    line,
+                    row,
+                    "acceptee_le",
+                    _(
+                        "Une acceptation de cette version est déjà enregistrée pour cet "
+                        "utilisateur à une autre date : une preuve n'est jamais modifiée."
+                    ),
+                )
+            continue
+        new.append(
+            CGUAcceptance(
+                user_id=user_id,
+                version=version,
+                version_hash=version.text_hash,
+                accepted_at=values["accepted_at"],
+                context=CGUAcceptance.Context.IMPORT,
+            )
+        )
+    _insert(CGUAcceptance, new)
+    run.report.count(run.kind, "created", len(new))
