@@ -30,6 +30,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -47,6 +48,16 @@ from .models import SamlSession, ServiceProvider
 logger = logging.getLogger(__name__)
 PENDING_KEY = "saml_pending_requests"
 ISSUER_TAG = "{urn:oasis:names:tc:SAML:2.0:assertion}Issuer"
+MESSAGES = {
+    "authn": (
+        _lazy("La demande de connexion SAML est absente."),
+        _lazy("La demande de connexion SAML est illisible ou mal signée."),
+    ),
+    "logout": (
+        _lazy("La demande de déconnexion SAML est absente."),
+        _lazy("La demande de déconnexion SAML est illisible."),
+    ),
+}
 
 
 def saml_enabled(view):
@@ -60,7 +71,7 @@ def saml_enabled(view):
 
 
 def _error(request, message: str, status: int = 400) -> HttpResponse:
-    return render(request, "platforms/saml/error.html", {"message": message}, status=status)
+    return render(request, "platforms/authorize_error.html", {"message": message}, status=status)
 
 
 def _binding_and_params(request) -> tuple[str, dict]:
@@ -91,6 +102,33 @@ def _instant(value: str) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
+def _received(request, *, kind: str):
+    """Parse the SAML request of ``kind`` ("authn" or "logout") from a registered provider.
+
+    Returns ``(message, provider, params)``, or the French error page to answer.
+    """
+    binding, params = _binding_and_params(request)
+    encoded = params.get("SAMLRequest")
+    absent, unreadable = MESSAGES[kind]
+    if not encoded:
+        return _error(request, absent)
+    if selectors.provider_for_entity_id(entity_id=_peek_issuer(encoded, binding)) is None:
+        return _error(request, _("Ce fournisseur de service n'est pas enregistré."))
+    server = idp.server()
+    parse = server.parse_authn_request if kind == "authn" else server.parse_logout_request
+    try:
+        message = parse(encoded, binding).message
+    except Exception:
+        logger.info("saml: unreadable %s request", kind, exc_info=True)
+        return _error(request, unreadable)
+    provider = selectors.provider_for_entity_id(
+        entity_id=message.issuer.text if message.issuer is not None else ""
+    )
+    if provider is None:
+        return _error(request, _("Ce fournisseur de service n'est pas enregistré."))
+    return message, provider, params
+
+
 @saml_enabled
 @require_GET
 def metadata_view(request):
@@ -102,26 +140,11 @@ def metadata_view(request):
 @csrf_exempt  # the SP's page posts the AuthnRequest cross-site; nothing is decided here
 @require_http_methods(["GET", "POST"])
 def sso(request):
-    binding, params = _binding_and_params(request)
-    encoded = params.get("SAMLRequest")
-    if not encoded:
-        return _error(request, _("La demande de connexion SAML est absente."))
-    if selectors.provider_for_entity_id(entity_id=_peek_issuer(encoded, binding)) is None:
-        return _error(request, _("Ce fournisseur de service n'est pas enregistré."))
+    received = _received(request, kind="authn")
+    if isinstance(received, HttpResponse):
+        return received
+    message, provider, params = received
     server = idp.server()
-    try:
-        parsed = server.parse_authn_request(encoded, binding)
-    except Exception:
-        logger.info("saml: unreadable AuthnRequest", exc_info=True)
-        parsed = None
-    message = getattr(parsed, "message", None)
-    if message is None:
-        return _error(request, _("La demande de connexion SAML est illisible ou mal signée."))
-    provider = selectors.provider_for_entity_id(
-        entity_id=message.issuer.text if message.issuer is not None else ""
-    )
-    if provider is None:
-        return _error(request, _("Ce fournisseur de service n'est pas enregistré."))
     now = timezone.now()
     issued = _instant(message.issue_instant)
     if (
@@ -312,27 +335,16 @@ def idp_initiated(request, platform_code: str):
 
 @saml_enabled
 @never_cache
-@csrf_exempt  # the SP posts its LogoutRequest cross-site; it is signed-checked by issuer
+# The SP posts its LogoutRequest cross-site. Only a request naming the pairwise NameID
+# of this browser's own SAML session at that provider (a random value) signs it out.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def slo(request):
-    binding, params = _binding_and_params(request)
-    encoded = params.get("SAMLRequest")
-    if not encoded:
-        return _error(request, _("La demande de déconnexion SAML est absente."))
+    received = _received(request, kind="logout")
+    if isinstance(received, HttpResponse):
+        return received
+    message, provider, params = received
     server = idp.server()
-    try:
-        parsed = server.parse_logout_request(encoded, binding)
-    except Exception:
-        logger.info("saml: unreadable LogoutRequest", exc_info=True)
-        parsed = None
-    message = getattr(parsed, "message", None)
-    if message is None:
-        return _error(request, _("La demande de déconnexion SAML est illisible."))
-    provider = selectors.provider_for_entity_id(
-        entity_id=message.issuer.text if message.issuer is not None else ""
-    )
-    if provider is None:
-        return _error(request, _("Ce fournisseur de service n'est pas enregistré."))
     user = request.user
     name_id = message.name_id.text if message.name_id is not None else ""
     if (
