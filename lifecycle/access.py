@@ -24,9 +24,14 @@ def sessions_end_for(*, user_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     tracked = UserSession.objects.filter(user_id__in=ids)
-    ended, _ = Session.objects.filter(session_key__in=tracked.values("session_key")).delete()
+    # Keys first, then ``IN (keys)``: the session table's primary key serves it (a
+    # subquery let PostgreSQL hash-join a scan of the whole session table).
+    keys = list(tracked.values_list("session_key", flat=True))
+    if not keys:
+        return 0
+    Session.objects.filter(session_key__in=keys).delete()
     tracked.delete()
-    return ended
+    return len(keys)
 
 
 def access_revoke_for(*, user_ids: Iterable[int]) -> None:

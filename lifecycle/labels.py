@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountState, DeactivationReason, SuspensionReason
 
-from .models import ActorKind, Notice
+from .choices import ActorKind, NoticeKind
 
 ACTION_LABELS = {
     # accounts
@@ -78,7 +78,7 @@ REASON_LABELS = {
 #: Values of the journal's ``data`` and of the export's fields that are codes.
 VALUE_LABELS = {
     **dict(AccountState.choices),
-    **dict(Notice.Kind.choices),
+    **dict(NoticeKind.choices),
     **dict(ActorKind.choices),
 }
 

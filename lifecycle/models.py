@@ -17,8 +17,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountState, DeactivationReason, SuspensionReason
 
+from .choices import ActorKind, NoticeKind
+from .labels import action_label, instant
+
 __all__ = [
     "AccountState",
+    "ActorKind",
     "DeactivationReason",
     "JournalEntry",
     "Notice",
@@ -26,13 +30,6 @@ __all__ = [
     "SweepLock",
     "Tombstone",
 ]
-
-
-class ActorKind(models.TextChoices):
-    SYSTEM = "system", _("Système")
-    USER = "user", _("L'utilisateur")
-    OPCO = "opco", _("Agent OPCO Mobilités")
-    ORG_ADMIN = "org_admin", _("Administrateur d'organisation")
 
 
 class JournalEntry(models.Model):
@@ -75,8 +72,6 @@ class JournalEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        from .labels import action_label, instant
-
         return f"{instant(self.at)} {action_label(self.action)}"
 
 
@@ -91,9 +86,7 @@ class Notice(models.Model):
 
     ERASURE = "cascade"
 
-    class Kind(models.TextChoices):
-        WARNING = "warning", _("Avertissement d'inactivité")
-        DEACTIVATION = "deactivation", _("Avis de désactivation")
+    Kind = NoticeKind
 
     class Status(models.TextChoices):
         PENDING = "pending", _("À envoyer")
