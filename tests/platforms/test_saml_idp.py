@@ -320,3 +320,14 @@ def test_single_logout_ends_the_account_centre_session_and_the_others(sp, person
     home = browser.get(f"{idp}/", allow_redirects=False, timeout=10)
     assert home.status_code == 302 and "/accounts/login/" in home.headers["Location"]
     del queued
+
+
+def test_the_home_page_opens_the_platforms_held_by_saml_in_one_click(sp, person, platform):
+    other = verified_user()
+    client = DjangoClient()
+    client.force_login(person)
+    home = client.get("/").content.decode()
+    assert f'action="/saml/connexion/{platform.code}/"' in home
+    assert "csrfmiddlewaretoken" in home
+    client.force_login(other)
+    assert "/saml/connexion/" not in client.get("/").content.decode()
