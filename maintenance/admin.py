@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import selectors
 from .models import MaintenanceWindow
 
 
@@ -12,3 +13,12 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        selectors.windows_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        selectors.windows_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        selectors.windows_changed()

@@ -2,10 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from allauth.idp.oidc.models import Client
+from django.utils import timezone
 
 from maintenance.models import MaintenanceWindow
 from tests.accounts.factories import UserFactory
@@ -13,6 +15,7 @@ from tests.accounts.factories import UserFactory
 pytestmark = pytest.mark.django_db
 START = datetime(2027, 3, 10, 20, 0, tzinfo=UTC)
 END = START + timedelta(hours=2)
+PARIS = ZoneInfo("Europe/Paris")
 MESSAGE = "Mise à jour du centre de comptes : retour prévu à 23 h."
 
 
@@ -116,3 +119,26 @@ def test_healthz_reports_the_maintenance(client, window):
     assert during["maintenance"]["until"] == END.isoformat()
     assert during["maintenance"]["message"] == MESSAGE
     assert "maintenance" not in after
+
+
+def test_a_window_saved_in_the_back_office_applies_at_once(client):
+    agent = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(agent)
+    client.get("/accounts/login/")  # the (empty) list of windows is now cached
+    now = timezone.now()
+
+    client.post(
+        "/admin/maintenance/maintenancewindow/add/",
+        {
+            "starts_at_0": (now - timedelta(minutes=1)).astimezone(PARIS).strftime("%d/%m/%Y"),
+            "starts_at_1": (now - timedelta(minutes=1)).astimezone(PARIS).strftime("%H:%M:%S"),
+            "ends_at_0": (now + timedelta(hours=1)).astimezone(PARIS).strftime("%d/%m/%Y"),
+            "ends_at_1": (now + timedelta(hours=1)).astimezone(PARIS).strftime("%H:%M:%S"),
+            "banner_hours": 72,
+            "message": MESSAGE,
+        },
+    )
+    client.logout()
+
+    assert MaintenanceWindow.objects.count() == 1
+    assert client.get("/accounts/signup/").status_code == 503
