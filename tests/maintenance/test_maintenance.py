@@ -48,8 +48,12 @@ def test_during_the_window_pages_answer_503_with_the_message_and_retry_after(cli
 
 
 def test_the_window_ends_at_its_end_instant(client, window):
-    with time_machine.travel(END):
+    with time_machine.travel(END - timedelta(seconds=1), tick=False):
+        last_second = client.get("/accounts/signup/")
+    with time_machine.travel(END, tick=False):
         response = client.get("/accounts/signup/")
+
+    assert last_second.status_code == 503
 
     assert response.status_code == 200
 
