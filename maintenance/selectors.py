@@ -1,33 +1,39 @@
 """Which maintenance window is on now, or announced (reads only).
 
-Asked on every request, so the windows that have not ended are kept in the
-shared cache for ``CACHE_SECONDS`` (the back-office's saves clear it): no query
-per request. The cached list is every window ending after the instant it was
-read, a superset of what any later instant needs.
+Asked on every request, so each process keeps the windows that have not ended
+in memory for ``CACHE_SECONDS`` (one query per process every 30 s, none per
+request); a save in the back-office clears that process's copy at once, the
+other processes see it within ``CACHE_SECONDS``. The list held is every window
+ending after the instant it was read, a superset of what any later instant needs.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
-
-from django.core.cache import cache
 
 from .models import MaintenanceWindow
 
-CACHE_KEY = "maintenance:windows"
-CACHE_SECONDS = 60
+CACHE_SECONDS = 30
+_cache: dict = {}
+_lock = threading.Lock()
 
 
 def windows_changed() -> None:
-    """Forget the cached windows (after a window is created, changed or deleted)."""
-    cache.delete(CACHE_KEY)
+    """Forget the windows held by this process (after a create, change or delete)."""
+    with _lock:
+        _cache.clear()
 
 
 def _open_windows(now) -> list[MaintenanceWindow]:
-    windows = cache.get(CACHE_KEY)
-    if windows is None:
-        windows = list(MaintenanceWindow.objects.filter(ends_at__gt=now).order_by("starts_at"))
-        cache.set(CACHE_KEY, windows, CACHE_SECONDS)
+    with _lock:
+        held = _cache.get("windows")
+        if held is not None and time.monotonic() - _cache["read"] < CACHE_SECONDS:
+            return held
+    windows = list(MaintenanceWindow.objects.filter(ends_at__gt=now).order_by("starts_at"))
+    with _lock:
+        _cache.update(windows=windows, read=time.monotonic())
     return windows
 
 

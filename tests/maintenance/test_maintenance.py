@@ -10,6 +10,7 @@ from allauth.idp.oidc.models import Client
 from django.utils import timezone
 
 from maintenance.models import MaintenanceWindow
+from maintenance.selectors import windows_changed
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,11 +20,21 @@ PARIS = ZoneInfo("Europe/Paris")
 MESSAGE = "Mise à jour du centre de comptes : retour prévu à 23 h."
 
 
+@pytest.fixture(autouse=True)
+def _fresh_windows():
+    """Windows are held in process memory: start and leave every test without any."""
+    windows_changed()
+    yield
+    windows_changed()
+
+
 @pytest.fixture
 def window():
-    return MaintenanceWindow.objects.create(
+    created = MaintenanceWindow.objects.create(
         starts_at=START, ends_at=END, message=MESSAGE, banner_hours=48
     )
+    windows_changed()  # as the back-office does after a save
+    return created
 
 
 def test_a_banner_announces_the_window_beforehand_and_not_earlier(client, window):
