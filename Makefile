@@ -7,6 +7,10 @@ MANAGE := $(UV) run --frozen python manage.py
 
 install:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@# xmlsec1 signs and verifies SAML messages (pysaml2 calls the binary).
+	@command -v xmlsec1 >/dev/null 2>&1 || { echo "Installing xmlsec1 (SAML signatures)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 >/dev/null; \
+	  else sudo apt-get install -y -qq xmlsec1; fi; }
 	@$(UV) sync --frozen
 
 run: install
@@ -32,7 +36,7 @@ format: install
 audit: install
 	@mkdir -p var
 	$(UV) export --frozen --no-hashes --format requirements-txt > var/requirements-audit.txt
-	$(UV) run --frozen --with pip-audit pip-audit -r var/requirements-audit.txt
+	$(UV) run --frozen --with pip-audit python scripts/audit.py var/requirements-audit.txt
 
 bench: install
 	$(UV) run --frozen python bench/run.py

@@ -6,13 +6,23 @@
   password check goes through the per-account throttle of ``accounts.throttle``.
 """
 
+import secrets
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django import forms
+from django.contrib.auth.hashers import make_password
+from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import security, services, throttle
+from .emails import email_queue
+from .models import JoinRequest
+
+#: Session key: legal name of the organisation a just-created account asked to join.
+JOIN_REQUEST_SESSION_KEY = "accounts_signup_join_request"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -41,7 +51,7 @@ class AccountAdapter(DefaultAccountAdapter):
             user.date_joined = now
             if commit:
                 user.save()
-                services.signup_organisation_attach(
+                attached = services.signup_organisation_attach(
                     user=user,
                     siret=data["siret"],
                     kind=data.get("organisation_kind") or "entreprise",
@@ -49,7 +59,33 @@ class AccountAdapter(DefaultAccountAdapter):
                     is_legal_representative=data["declaration"] == "legal_representative",
                     now=now,
                 )
+                # The confirmation page says the account now waits for that administrator.
+                request.session[JOIN_REQUEST_SESSION_KEY] = (
+                    attached.organisation.legal_name if isinstance(attached, JoinRequest) else ""
+                )
         return user
+
+    # --- security: same work whether a sign-up's email is taken or not (ASVS 6.3.8) ---
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render now, send after commit through ``accounts.tasks.email_send``.
+
+        The request never waits for the mail provider (allauth sends inline), so
+        the sign-up answers in the same time whether it mailed "account already
+        exists" or a confirmation; provider failures are retried by the task.
+        """
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        message = self.render_mail(template_prefix, email, ctx)
+        html = next((body for body, mime in message.alternatives if mime == "text/html"), "")
+        email_queue(subject=message.subject, body=message.body, to=message.to, html=html)
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """The taken-email path of sign-up hashes a password too, as the new path does
+        (same hasher, same cost), so its timing does not tell the email is taken."""
+        make_password(secrets.token_urlsafe(16))
+        super().send_account_already_exists_mail(email)
 
     # --- security: client IP and per-account throttling (accounts/throttle.py) ---
 

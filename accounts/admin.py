@@ -12,16 +12,32 @@ picked by autocomplete, searches that an index serves (see
 ``UserAdmin.get_search_results``), filters as ``EXISTS`` subqueries (no join,
 no ``DISTINCT``).
 
-Staff accounts: only holders of ``accounts.change_staffuser`` (group
-"Administrateur OPCO") may change a staff account or anybody's ``is_staff``,
-groups and permissions; only a superuser may grant ``is_superuser``.
+End users and staff are two pages. The end user's page (``UserAdmin``) shows
+his identity, his dates, his organisations with their accesses and whatever the
+apps above add (``ACCOUNTS_USER_ADMIN_INLINES``: journal, CGU acceptances,
+consents, proofs) and never a staff field (``is_staff``, ``is_superuser``,
+groups, permissions). Staff accounts are managed on the staff page
+(``StaffUserAdmin``, permission ``accounts.change_staffuser``, group
+"Administrateur OPCO"):
+
+- only a superuser edits ``is_staff``, ``is_superuser``, ``is_active`` and
+  individual permissions, and only he edits any group;
+- an "Administrateur OPCO" assigns the two staff groups (``STAFF_GROUPS``) to
+  *other* staff accounts, never to himself; groups outside those two that a
+  superuser gave are kept untouched when he saves.
 """
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html_join
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from platforms.models import Access, Platform, Role
@@ -30,22 +46,56 @@ from . import selectors, services
 from .models import Invitation, JoinRequest, Membership, Organisation, StaffUser, User
 
 STAFF_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+# The groups an "Administrateur OPCO" may hand out (created by migration 0003).
+STAFF_GROUPS = ["Agent OPCO", "Administrateur OPCO"]
+
+IDENTITY_FIELDS = ["email", "first_name", "last_name", "phone"]
+DATE_FIELDS = ["date_joined", "last_login", "last_activity_at"]
 
 
 class BoundedCountPaginator(Paginator):
     """Counts at most ``limit`` rows: ``SELECT COUNT(*) FROM (… LIMIT n)``.
 
     The admin counts the (filtered) list to paginate it; on an unfiltered
-    million-row table that is a full scan at every page view. Past ``limit``
-    rows the list shows ``limit`` results and pages up to there; a search or
-    a filter narrows it down.
+    million-row table that is a full scan at every page view, and under a
+    filter on accesses each counted row costs a probe of the memberships.
+    Given the page asked for (``page_number``, see ``BoundedCountMixin``),
+    the count stops ``pages_ahead`` pages beyond it: the list then shows that
+    many pages to come and the agent pages on (or narrows the list down).
+    Without a page number it stops at ``limit`` rows.
     """
 
     limit = 10_000
+    pages_ahead = 4
+
+    def __init__(self, *args, page_number: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if page_number is not None:
+            self.limit = (max(1, page_number) + self.pages_ahead) * self.per_page
 
     @cached_property
     def count(self) -> int:
         return self.object_list.order_by()[: self.limit].count()
+
+
+class BoundedCountMixin:
+    """Admin lists paginated by ``BoundedCountPaginator`` around the page shown."""
+
+    show_full_result_count = False
+    paginator = BoundedCountPaginator
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        try:
+            page_number = int(request.GET.get("p", 1))
+        except ValueError:
+            page_number = 1
+        return self.paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            page_number=page_number,
+        )
 
 
 # --- Filters: EXISTS subqueries, so a user with many accesses is listed once ----
@@ -122,26 +172,75 @@ class MembershipRoleFilter(RoleFilter):
 # --- Users ---------------------------------------------------------------------
 
 
+class UserPageInline(admin.TabularInline):
+    """A read-only table on the end user's page (journal, acceptances, consents, proofs).
+
+    Readable by whoever may view the user (``accounts.view_user``): an agent
+    reviewing an account sees its whole file without a permission per table;
+    nobody adds, changes or deletes rows from here.
+    """
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return list(self.fields or [])
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.view_user")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     """The user's organisations; edited on the membership (permission kept in step there)."""
 
     model = Membership
     fk_name = "user"
-    fields = ["organisation", "is_administrator", "is_legal_representative", "created_at"]
+    fields = [
+        "organisation",
+        "is_administrator",
+        "is_legal_representative",
+        "created_at",
+        "accesses_held",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
     show_change_link = True
+    verbose_name = _("organisation")
+    verbose_name_plural = _("Organisations et accès")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("organisation")
+        accesses = Access.objects.select_related("platform", "role").order_by("platform__name")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("organisation")
+            .prefetch_related(Prefetch("accesses", queryset=accesses))
+        )
+
+    @admin.display(description=_("accès (plateforme : rôle)"))
+    def accesses_held(self, obj):
+        rows = [(a.platform.name, a.role.name) for a in obj.accesses.all()]
+        if not rows:
+            return _("Aucun accès")
+        return format_html_join("", "<div>{} : {}</div>", rows)
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(BoundedCountMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "last_name",
@@ -153,13 +252,19 @@ class UserAdmin(admin.ModelAdmin):
     ]
     search_fields = ["email", "last_name", "first_name"]
     search_help_text = _(
-        "E-mail (ou son début), nom ou prénom (début), SIREN ou SIRET d'une organisation."
+        "Une partie de l'e-mail (par exemple le domaine : @transports-demo.fr), du nom ou du "
+        "prénom ; ou le SIREN ou le SIRET d'une organisation."
     )
     list_filter = ["is_active", "is_staff", OrganisationKindFilter, PlatformFilter, RoleFilter]
-    readonly_fields = ["date_joined", "last_login", "last_activity_at"]
+    readonly_fields = ["is_active", *DATE_FIELDS]
+    fieldsets = [
+        (_("Identité"), {"fields": IDENTITY_FIELDS}),
+        (_("Dates"), {"fields": ["is_active", *DATE_FIELDS]}),
+    ]
+    add_fieldsets = [(_("Identité"), {"fields": IDENTITY_FIELDS})]
     inlines = [MembershipInline]
-    show_full_result_count = False
-    paginator = BoundedCountPaginator
+    # A screenful an agent reads (and ~50 rows of template, not Django's 100).
+    list_per_page = 50
     # Newest first by primary key (indexed); date_joined has no index.
     ordering = ["-pk"]
     exclude = ["password"]
@@ -176,11 +281,14 @@ class UserAdmin(admin.ModelAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
-        """Searches an index can serve, whatever the table size.
+        """Searches an index serves, whatever the table size.
 
         - 9 or 14 digits: users of the organisations with that SIREN / SIRET;
-        - contains "@": email starting with the term (emails are lower-cased);
-        - otherwise each word must start the last name, the first name or the email.
+        - otherwise each word must appear somewhere in the email (lower-cased
+          like the stored emails), the last name or the first name: a domain
+          (``@transports-demo.fr``) or a fragment (``upon`` finds Dupont). On
+          PostgreSQL the ``pg_trgm`` GIN indexes of migration 0007 serve these
+          ``LIKE '%…%'``; SQLite scans.
         """
         term = search_term.strip()
         if not term:
@@ -191,24 +299,40 @@ class UserAdmin(admin.ModelAdmin):
                 selectors.organisation_identifier_q(digits, "organisation__")
             )
             return queryset.filter(Exists(memberships)), False
-        if "@" in term:
-            return queryset.filter(email__startswith=term.lower()), False
         condition = Q()
         for word in term.split():
-            condition &= (
-                Q(last_name__istartswith=word)
-                | Q(first_name__istartswith=word)
-                | Q(email__startswith=word.lower())
-            )
+            if "@" in word:
+                condition &= Q(email__contains=word.lower())
+            else:
+                condition &= (
+                    Q(email__contains=word.lower())
+                    | Q(last_name__icontains=word)
+                    | Q(first_name__icontains=word)
+                )
         return queryset.filter(condition), False
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if not request.user.has_perm("accounts.change_staffuser"):
-            fields += [f for f in STAFF_FIELDS if f not in fields]
-        elif not request.user.is_superuser and "is_superuser" not in fields:
-            fields.append("is_superuser")
-        return fields
+    # --- The end user's page: no staff field, ever ---------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_inlines(self, request, obj):
+        """Built-in inlines, then those of the apps above (``ACCOUNTS_USER_ADMIN_INLINES``)."""
+        if obj is None:
+            return []
+        extra = [import_string(path) for path in settings.ACCOUNTS_USER_ADMIN_INLINES]
+        return [*self.inlines, *extra]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # A staff account is managed on the staff page, for whoever may see it there.
+        obj = self.get_object(request, object_id)
+        if (
+            self.model is User
+            and self._is_staff_account(obj)
+            and request.user.has_perm("accounts.view_staffuser")
+        ):
+            return redirect(reverse("admin:accounts_staffuser_change", args=[obj.pk]))
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def _is_staff_account(self, obj) -> bool:
         return obj is not None and (obj.is_staff or obj.is_superuser)
@@ -230,7 +354,13 @@ class UserAdmin(admin.ModelAdmin):
 
 @admin.register(StaffUser)
 class StaffUserAdmin(UserAdmin):
-    """OPCO staff accounts. A new one has no password: it is set through "mot de passe oublié"."""
+    """OPCO staff accounts. A new one has no password: it is set through "mot de passe oublié".
+
+    Who edits what (checked on the form, so a forged POST changes nothing else):
+    a superuser edits every field; an "Administrateur OPCO" edits the identity of
+    other staff accounts and gives them one of ``STAFF_GROUPS``; on his own
+    account he edits nothing but his identity. Nobody else changes a staff account.
+    """
 
     list_display = ["email", "last_name", "first_name", "is_active", "is_superuser", "last_login"]
     list_filter = ["is_active", "is_superuser", "groups"]
@@ -240,15 +370,34 @@ class StaffUserAdmin(UserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(is_staff=True)
 
-    def get_fields(self, request, obj=None):
+    def get_inlines(self, request, obj):
+        return []
+
+    def _may_assign_groups(self, request, obj) -> bool:
+        return request.user.is_superuser or (obj is None or obj.pk != request.user.pk)
+
+    def get_fieldsets(self, request, obj=None):
+        access = ["groups"]
+        if request.user.is_superuser:
+            access = ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]
         if obj is None:
-            return ["email", "first_name", "last_name", "phone", "groups"]
-        return super().get_fields(request, obj)
+            return [(_("Identité"), {"fields": IDENTITY_FIELDS}), (_("Rôle"), {"fields": access})]
+        return [
+            (_("Identité"), {"fields": IDENTITY_FIELDS}),
+            (_("Rôle et accès au back-office"), {"fields": access}),
+            (_("Dates"), {"fields": DATE_FIELDS}),
+        ]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        return super().get_readonly_fields(request, obj)
+        fields = list(DATE_FIELDS) if obj is not None else []
+        if not self._may_assign_groups(request, obj):
+            fields.append("groups")
+        return fields
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name__in=STAFF_GROUPS).order_by("name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -256,6 +405,15 @@ class StaffUserAdmin(UserAdmin):
             obj.is_staff = True
             obj.set_unusable_password()
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # The form only offers STAFF_GROUPS to a non-superuser: keep the other groups.
+        kept = []
+        if change and not request.user.is_superuser:
+            kept = list(form.instance.groups.exclude(name__in=STAFF_GROUPS))
+        super().save_related(request, form, formsets, change)
+        if kept:
+            form.instance.groups.add(*kept)
 
 
 # --- Organisations and memberships ------------------------------------------------

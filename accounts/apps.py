@@ -9,10 +9,26 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         self._connect_security_signals()
         self._brand_admin_site()
+        self._speak_french()
         # The admin app (first in INSTALLED_APPS) has imported every admin module.
         from .admin_security import install
 
         install()
+
+    @staticmethod
+    def _speak_french() -> None:
+        """French names for libraries' apps, models, fields and every default permission."""
+        from django.apps import apps
+        from django.db.models.signals import post_migrate
+
+        from . import french
+
+        french.install()
+        # After the last app's permissions are created (auth's receiver runs first).
+        last = [config for config in apps.get_app_configs() if config.models_module][-1]
+        post_migrate.connect(
+            french.permissions_in_french, sender=last, dispatch_uid="accounts_french_permissions"
+        )
 
     @staticmethod
     def _brand_admin_site() -> None:

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import blocklist, hooks
+from . import blocklist, hooks, selectors
 from .identifiers import normalise, validate_siret
 from .models import Organisation
 
@@ -55,6 +55,18 @@ class SignupForm(forms.Form):
         },
     )
     cgu_version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    #: Shown under the SIRET when it belongs to an establishment that has an account.
+    JOIN_NOTICE = _(
+        "Cet établissement a déjà un compte : votre demande sera envoyée à son administrateur."
+    )
+
+    def siret_notice(self) -> str:
+        """The join notice when the submitted SIRET is valid and already has an account."""
+        siret = getattr(self, "cleaned_data", {}).get("siret")
+        if siret and selectors.signup_joins_existing(siret=siret):
+            return str(self.JOIN_NOTICE)
+        return ""
 
     def clean_siret(self) -> str:
         siret = normalise(self.cleaned_data["siret"])

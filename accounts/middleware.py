@@ -14,14 +14,20 @@ static files and health check: everything else redirects to the MFA page.
 
 from __future__ import annotations
 
+import hashlib
+
+from allauth.usersessions import app_settings as allauth_usersessions_settings
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.cache import cache
 from django.shortcuts import redirect, resolve_url
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from . import security
 from .security import has_mfa
 
 SESSION_AUTH_AT = "_security_auth_at"
@@ -151,3 +157,41 @@ class StaffMFARequiredMiddleware:
         if match.view_name in MFA_SETUP_URL_NAMES | extra:
             return True
         return bool(set(match.namespaces) & MFA_EXEMPT_NAMESPACES)
+
+
+class ThrottledUserSessionsMiddleware:
+    """allauth's ``UserSessionsMiddleware``, writing the user-session row at most every few minutes.
+
+    allauth rewrites ``usersessions_usersession`` (last seen, IP, user agent) on every
+    signed-in request; the "active sessions" page needs no finer grain than
+    ``RELIABILITY_USERSESSION_TOUCH_SECONDS`` (default 5 minutes). The row is still
+    written at once when the session key, the client IP or the user agent changed
+    (allauth's ``session_client_changed`` signal keeps firing), and the sign-in itself
+    creates it (allauth's ``user_logged_in`` receiver), so revoking a user's sessions
+    never misses one. The "recently written" mark lives in the cache (one ``add``
+    per request), not in the session, which it would otherwise rewrite.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            allauth_usersessions_settings.TRACK_ACTIVITY
+            and hasattr(request, "session")
+            and request.session.session_key
+            and getattr(request, "user", None) is not None
+            and request.user.is_authenticated
+        ):
+            fingerprint = "|".join(
+                (
+                    request.session.session_key,
+                    security.client_ip(request),
+                    request.META.get("HTTP_USER_AGENT", "")[:200],
+                )
+            )
+            digest = hashlib.sha256(fingerprint.encode()).hexdigest()
+            every = getattr(settings, "RELIABILITY_USERSESSION_TOUCH_SECONDS", 5 * 60)
+            if cache.add(f"usersessions:touched:{digest}", 1, timeout=every):
+                UserSession.objects.create_from_request(request)
+        return self.get_response(request)

@@ -158,3 +158,13 @@ def organisation_identifier_q(digits: str, prefix: str = "") -> Q:
     """Exact match on SIREN (9 digits) or SIRET (14) through ``prefix`` (indexed columns)."""
     field = "siren" if len(digits) == 9 else "siret"
     return Q(**{f"{prefix}{field}": digits})
+
+
+def signup_joins_existing(*, siret: str) -> bool:
+    """Whether signing up with ``siret`` becomes a join request (see ``signup_organisation_attach``).
+
+    True when the establishment already has an account with an administrator:
+    the typed company name and kind are then not used, and the administrator
+    decides. One query.
+    """
+    return Membership.objects.filter(organisation__siret=siret, is_administrator=True).exists()

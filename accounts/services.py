@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from . import app_settings, events, hooks
-from .emails import email_queue
+from .emails import email_queue, untrusted_text
 from .models import Invitation, JoinRequest, Membership, Organisation, User
 
 MANAGE_PERM = "accounts.manage_organisation"
@@ -117,11 +117,20 @@ def _has_administrator(organisation: Organisation, *, excluding: User | None = N
 
 
 def _invitation_email_queue(invitation: Invitation) -> None:
-    """Queue the invitation email; it leaves after commit (``accounts.emails``)."""
+    """Queue the invitation email; it leaves after commit (``accounts.emails``).
+
+    The mail speaks with OPCO's name, so the text others chose (the
+    organisation's declared name, the inviter's name) appears only quoted and
+    attributed in the body, on one line, shortened, with anything that reads as
+    a link or an address defanged; the subject holds none of it. The only link
+    is the centre's own.
+    """
+    inviter = invitation.invited_by
     context = {
         "invitation": invitation,
         "organisation": invitation.organisation,
-        "inviter": invitation.invited_by,
+        "organisation_name": untrusted_text(invitation.organisation.legal_name),
+        "inviter_name": untrusted_text(inviter.get_full_name()) if inviter else "",
         "url": settings.SITE_URL.rstrip("/")
         + reverse("accounts:invitation", kwargs={"token": invitation.token}),
         "expires_at": invitation.expires_at,
@@ -129,6 +138,46 @@ def _invitation_email_queue(invitation: Invitation) -> None:
     subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
     body = render_to_string("accounts/email/invitation_message.txt", context)
     email_queue(subject=subject, body=body, to=[invitation.email])
+
+
+def _invitation_rate_check(*, organisation: Organisation, invited_by: User, now) -> None:
+    """Refuse (ValidationError, French) past the per-administrator or per-organisation
+    rates (``app_settings.invitation_rates_*``), counted on the invitations already
+    created. The organisation row is locked first so parallel requests count in turn."""
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    checks = [
+        (
+            Invitation.objects.filter(invited_by=invited_by),
+            app_settings.invitation_rates_per_administrator(),
+        ),
+        (
+            Invitation.objects.filter(organisation=organisation),
+            app_settings.invitation_rates_per_organisation(),
+        ),
+    ]
+    for invitations, rates in checks:
+        for limit, window in rates:
+            since = now - timedelta(seconds=window)
+            if invitations.filter(created_at__gt=since, created_at__lte=now).count() >= limit:
+                raise ValidationError(
+                    _(
+                        "Trop d'invitations envoyées en peu de temps (%(limit)d au plus en "
+                        "%(window)s). Réessayez plus tard."
+                    )
+                    % {"limit": limit, "window": _window_label(window)},
+                    code="invitation_rate_limited",
+                )
+
+
+def _window_label(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return _("24 heures") if days == 1 else _("%(n)d jours") % {"n": days}
+    if seconds % 3600 == 0:
+        return _("%(n)d heure(s)") % {"n": seconds // 3600}
+    if seconds % 60 == 0:
+        return _("%(n)d minute(s)") % {"n": seconds // 60}
+    return _("%(n)d secondes") % {"n": seconds}
 
 
 @transaction.atomic
@@ -143,10 +192,12 @@ def invitation_create(
     """Invite ``email`` to join ``organisation``; the link is valid ``invitation_days()``.
 
     Refused (ValidationError, French) when the address already belongs to a
-    member. A new invitation to the same address replaces any pending one (the
+    member, or past the invitation rates per administrator and per organisation
+    (per minute and per day, settings). A new invitation to the same address replaces any pending one (the
     old link stops working). Side effect: the email goes out after commit.
     """
     email = User.objects.normalize_email(email).strip().lower()
+    _invitation_rate_check(organisation=organisation, invited_by=invited_by, now=now)
     if organisation.memberships.filter(user__email=email).exists():
         raise ValidationError(
             _("%(email)s est déjà membre de cette organisation.") % {"email": email},
@@ -168,7 +219,9 @@ def invitation_create(
         actor=invited_by,
         action="invitation_sent",
         at=now,
-        data={"organisation": organisation.siret, "email": email},
+        # The journal row is the inviter's: it refers to the invitee by the
+        # invitation, never by address (it would outlive his account's deletion).
+        data={"organisation": organisation.siret, "invitation": invitation.pk},
     )
     _invitation_email_queue(invitation)
     return invitation
@@ -186,7 +239,7 @@ def invitation_cancel(*, invitation: Invitation, actor: User, now) -> bool:
             actor=actor,
             action="invitation_cancelled",
             at=now,
-            data={"organisation": invitation.organisation.siret, "email": invitation.email},
+            data={"organisation": invitation.organisation.siret, "invitation": invitation.pk},
         )
     return bool(updated)
 

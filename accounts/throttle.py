@@ -18,7 +18,11 @@ behaviour tells nothing about whether an account exists):
 
 State lives in the default cache (Redis in production: shared by every
 process). Attempts for one login are serialised with a short cache lock, so a
-burst of parallel requests cannot slip past the counter.
+burst of parallel requests cannot slip past the counter. While Redis is away the
+cache (``config.cache.DegradingRedisCache``) serves counts and locks from a
+per-process fallback: each process still refuses the 26th failure it sees (a
+limit per process, never an open door, never a 500); counts kept during the
+outage are not carried back to Redis.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ app_name = "accounts"
 _org = "mon-organisation/<int:organisation_pk>/"
 
 urlpatterns = [
+    path("inscription/siret/", views.signup_siret_check, name="signup_siret_check"),
     path("mon-organisation/", views.organisation_list, name="org_list"),
     path(_org, views.organisation_detail, name="org_detail"),
     path(f"{_org}inviter/", views.organisation_invite, name="org_invite"),

@@ -12,9 +12,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +24,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from platforms import services as platform_services
 
-from . import app_settings, selectors, services
-from .forms import AccessGrantForm, InvitationForm
+from . import app_settings, security, selectors, services
+from .forms import AccessGrantForm, InvitationForm, SignupForm
+from .identifiers import normalise, validate_siret
 from .models import Invitation, JoinRequest
 
 
@@ -66,6 +68,10 @@ def _errors(exc: ValidationError) -> str:
 
 @login_required
 def organisation_list(request):
+    """The organisations the user administers; with exactly one, straight to its page."""
+    organisations = list(selectors.organisations_administered(user=request.user)[:2])
+    if len(organisations) == 1:
+        return redirect("accounts:org_detail", organisation_pk=organisations[0].pk)
     organisations = selectors.organisations_administered(user=request.user)
     return render(request, "accounts/org/list.html", {"organisations": organisations})
 
@@ -314,3 +320,24 @@ def invitation(request, token):
         )
         return redirect("home")
     return render(request, "accounts/invitation.html", context)
+
+
+@require_http_methods(["GET"])
+def signup_siret_check(request):
+    """JSON for the sign-up form: the join notice once a valid SIRET is typed.
+
+    ``{"notice": "..."}`` (empty when the SIRET is new or invalid). Throttled per
+    client IP (``ACCOUNTS_SIRET_CHECK_PER_MINUTE``): past it the notice is empty
+    and the form says so at submit instead.
+    """
+    key = f"accounts:siret-check:{security.client_ip(request)}"
+    cache.add(key, 0, timeout=60)
+    if cache.incr(key) > app_settings.siret_check_per_minute():
+        return JsonResponse({"notice": ""}, status=429)
+    siret = normalise(request.GET.get("siret", ""))
+    try:
+        validate_siret(siret)
+    except ValidationError:
+        return JsonResponse({"notice": ""})
+    notice = str(SignupForm.JOIN_NOTICE) if selectors.signup_joins_existing(siret=siret) else ""
+    return JsonResponse({"notice": notice})

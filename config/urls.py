@@ -20,6 +20,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
     # Before the admin: its own sign-in form would bypass throttles and MFA.
     path("admin/login/", security.admin_login, name="admin_login_redirect"),
@@ -35,6 +36,8 @@ urlpatterns = [
     path("", include("platforms.idp_urls")),
     path("", include("accounts.urls")),
     path("", include("platforms.urls")),
+    path("", include("platforms.ssf.urls")),
+    path("", include("platforms.saml.urls")),
     path("", include("lifecycle.urls")),
     path("", include("legal.urls")),
     path("", include("privacy.urls")),

@@ -1,7 +1,10 @@
 """Back-office for the legal app.
 
 - CGU versions: drafts are edited through the services; a published version is
-  read-only (no change, no delete); "Publier" needs ``legal.publish_cguversion``;
+  read-only (no change, no delete); "Publier" needs ``legal.publish_cguversion`` and
+  goes through a page of its own (rendered text, effective date, number of accounts
+  that will have to accept, confirmation); the publisher's confirmation is his
+  acceptance too (``services.cgu_publish_confirmed``);
   each version shows its acceptance count and a CSV export of its acceptances.
 - CGU acceptances and cookie consent proofs: read-only (append-only proofs); CSV
   export of one user's or one version's acceptances.
@@ -13,18 +16,22 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import UserPageInline
 from accounts.admin_security import ReadOnlyModelAdmin
 from accounts.models import User
 
 from . import selectors, services
 from .exports import acceptances_csv
+from .http import client_ip, user_agent
 from .models import CGUAcceptance, CGUVersion, ConsentRecord, SiteSettings
+from .rendering import render_markdown
 
 
 class CGUVersionAdminForm(forms.ModelForm):
@@ -52,8 +59,9 @@ class CGUVersionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     search_fields = ["label"]
-    actions = ["publish", "export_acceptances"]
+    actions = ["export_acceptances"]
     readonly_fields = ["status", "published_at", "published_by", "text_hash", "preview"]
+    change_form_template = "legal/admin/cguversion_change_form.html"
 
     def get_queryset(self, request):
         return selectors.cgu_versions_with_counts().select_related("published_by")
@@ -122,12 +130,20 @@ class CGUVersionAdmin(admin.ModelAdmin):
     @admin.display(description=_("liens"))
     def links(self, obj):
         export = reverse("admin:legal_cguacceptance_export") + f"?version={obj.pk}"
-        return format_html(
+        links = format_html(
             '<a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("legal:cgu_version", args=[obj.pk]),
             _("Aperçu") if not obj.is_published else _("Voir"),
             export,
             _("Exporter (CSV)"),
+        )
+        if obj.is_published:
+            return links
+        return format_html(
+            '{} · <a href="{}">{}</a>',
+            links,
+            reverse("admin:legal_cguversion_publish", args=[obj.pk]),
+            _("Publier…"),
         )
 
     @admin.display(description=_("aperçu"))
@@ -140,20 +156,65 @@ class CGUVersionAdmin(admin.ModelAdmin):
             _("Voir le texte mis en page"),
         )
 
-    @admin.action(description=_("Publier les brouillons sélectionnés"), permissions=["publish"])
-    def publish(self, request, queryset):
+    # --- Publication: a page of its own (text, effective date, who must accept) -------
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/publier/",
+                self.admin_site.admin_view(self.publish_view),
+                name="legal_cguversion_publish",
+            ),
+            *super().get_urls(),
+        ]
+
+    def publish_view(self, request, pk):
+        """GET: what publishing will do; POST "confirm": publish (the publisher accepts it)."""
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(CGUVersion, pk=pk)
+        change_url = reverse("admin:legal_cguversion_change", args=[pk])
+        if version.is_published:
+            self.message_user(request, _("Cette version est déjà publiée."), messages.WARNING)
+            return redirect(change_url)
         now = timezone.now()
-        for version in queryset.order_by("pk"):
+        errors = []
+        if request.method == "POST" and "confirm" in request.POST:
             try:
-                services.cgu_publish(version=version, actor=request.user, now=now)
-            except ValidationError as error:
-                self.message_user(
-                    request, f"{version.label} : {' '.join(error.messages)}", messages.ERROR
+                services.cgu_publish_confirmed(
+                    version=version,
+                    actor=request.user,
+                    now=now,
+                    ip_address=client_ip(request),
+                    user_agent=user_agent(request),
                 )
+            except ValidationError as error:
+                errors = error.messages
             else:
                 self.message_user(
                     request, _("« %(label)s » est publiée.") % {"label": version.label}
                 )
+                return redirect(reverse("admin:legal_cguversion_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Publier « %(label)s »") % {"label": version.label},
+            "opts": self.model._meta,
+            "original": version,
+            "version": version,
+            "rendered": render_markdown(version.text),
+            "effective_at": version.effective_at,
+            "to_accept": selectors.cgu_publication_audience(exclude=request.user),
+            "errors": errors,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "legal/admin/cgu_publish.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            "may_publish": self.has_publish_permission(request),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=_("Exporter les acceptations (CSV)"), permissions=["view"])
     def export_acceptances(self, request, queryset):
@@ -269,3 +330,50 @@ class ConsentRecordAdmin(ReadOnlyModelAdmin):
     list_select_related = ["user"]
     show_full_result_count = False
     readonly_fields = ["subject_id", "user", "categories", "notice_version", "recorded_at"]
+
+
+# --- On the end user's page (accounts.admin.UserAdmin, ACCOUNTS_USER_ADMIN_INLINES) --------
+
+
+def instant(value) -> str:
+    """Paris wall clock, "26/11/2026 10:42" (as on the rest of the user's page)."""
+    return formats.date_format(timezone.localtime(value), "d/m/Y H:i") if value else "—"
+
+
+CONSENT_CATEGORY_LABELS = {"necessary": _("nécessaires"), "audience": _("mesure d'audience")}
+
+
+class CGUAcceptanceInline(UserPageInline):
+    model = CGUAcceptance
+    fk_name = "user"
+    fields = ["version", "when", "context", "ip_address"]
+    ordering = ["-accepted_at"]
+    verbose_name = _("acceptation des CGU")
+    verbose_name_plural = _("Acceptations des CGU")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("version")
+
+    @admin.display(description=_("acceptée le (heure de Paris)"))
+    def when(self, obj):
+        return instant(obj.accepted_at)
+
+
+class ConsentInline(UserPageInline):
+    model = ConsentRecord
+    fk_name = "user"
+    fields = ["when", "choices", "notice_version"]
+    ordering = ["-recorded_at"]
+    verbose_name = _("choix de cookies")
+    verbose_name_plural = _("Consentements aux cookies")
+
+    @admin.display(description=_("enregistré le (heure de Paris)"))
+    def when(self, obj):
+        return instant(obj.recorded_at)
+
+    @admin.display(description=_("choix"))
+    def choices(self, obj):
+        return ", ".join(
+            f"{CONSENT_CATEGORY_LABELS.get(key, key)} : {_('oui') if value else _('non')}"
+            for key, value in (obj.categories or {}).items()
+        )

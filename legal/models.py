@@ -121,6 +121,7 @@ class CGUAcceptance(models.Model):
         REACCEPTANCE = "reacceptance", _("Nouvelle acceptation")
         SSO = "sso", _("Connexion à une plateforme (SSO)")
         IMPORT = "import", _("Reprise depuis l'ancien système")
+        PUBLICATION = "publication", _("Publication par l'agent OPCO")
 
     ERASURE = "cascade"
 

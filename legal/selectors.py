@@ -7,6 +7,7 @@ versions with the same effective instant, so there is never a tie.
 
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
@@ -115,3 +116,15 @@ def site_settings() -> SiteSettings:
 def platforms_for_legal_notice() -> QuerySet[Platform]:
     """Every platform, centralised or not: each has an editor, a host and a designer."""
     return Platform.objects.order_by("position", "name")
+
+
+def cgu_publication_audience(*, exclude=None) -> int:
+    """How many accounts a newly published version will ask to accept.
+
+    Every account that can sign in (``is_active``), except ``exclude`` (the
+    publisher, whose confirmation is his acceptance). One ``COUNT``.
+    """
+    accounts = get_user_model().objects.filter(is_active=True)
+    if exclude is not None:
+        accounts = accounts.exclude(pk=exclude.pk)
+    return accounts.count()

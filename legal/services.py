@@ -167,6 +167,29 @@ def cgu_accept(
     return acceptance
 
 
+def cgu_publish_confirmed(
+    *, version: CGUVersion, actor, now: datetime, ip_address: str | None, user_agent: str
+) -> CGUVersion:
+    """Publish ``version`` from the back-office confirmation page; the publisher accepts it.
+
+    The publisher has just read the rendered text and confirmed it: that is his
+    acceptance too (context "publication"), so the gate does not send him to accept
+    the version he published. Both in one transaction; raises ValidationError as
+    ``cgu_publish`` does, and then nothing is written.
+    """
+    with transaction.atomic():
+        published = cgu_publish(version=version, actor=actor, now=now)
+        cgu_accept(
+            user=actor,
+            version=published,
+            now=now,
+            ip_address=ip_address,
+            user_agent=user_agent,
+            context=CGUAcceptance.Context.PUBLICATION,
+        )
+    return published
+
+
 def cgu_decline(*, user, version: CGUVersion, now: datetime) -> None:
     """Journal that ``user`` refused ``version`` (the view then signs him out).
 

@@ -22,7 +22,7 @@ from . import app_settings, consent, selectors, services
 from .forms import CGUAcceptForm, CGUDiffForm, CookieChoiceForm
 from .http import client_ip, user_agent
 from .models import CGUAcceptance, CGUVersion
-from .rendering import render_markdown, side_by_side
+from .rendering import paragraph_diff, render_markdown
 
 SSO_AUTHORIZE_URL_NAME = "idp:oidc:authorization"
 
@@ -124,7 +124,7 @@ def cgu_diff(request):
             old, new = published[-2], published[-1]
         form = CGUDiffForm(initial=initial, versions=versions)
     if old is not None and new is not None:
-        rows = side_by_side(old.text, new.text)
+        rows = paragraph_diff(old.text, new.text)
     return render(
         request,
         "legal/cgu_diff.html",

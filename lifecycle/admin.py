@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import UserAdmin
+from accounts.admin import UserAdmin, UserPageInline
 from accounts.admin_security import ReadOnlyModelAdmin
 from accounts.models import AccountState, DeactivationReason, User
 from platforms.selectors import DEACTIVATION_POPIN_FLAG, deactivation_popin_exists
@@ -42,22 +42,15 @@ class DeactivateForm(forms.Form):
     )
 
 
-class JournalInline(admin.TabularInline):
+class JournalInline(UserPageInline):
     model = JournalEntry
     fk_name = "user"
-    extra = 0
-    can_delete = False
     fields = ["when", "what", "why", "actor_kind", "actor", "details"]
-    readonly_fields = fields
     ordering = ["-at", "-pk"]
     verbose_name_plural = _("Journal du compte")
-    show_change_link = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
     # French labels and Paris time for every column (lifecycle.labels).
 
@@ -84,25 +77,36 @@ class JournalInline(admin.TabularInline):
 
 
 class LifecycleUserAdmin(UserAdmin):
+    # What an agent needs, in seven columns that fit 1280 px beside the filters: who,
+    # state, why, what comes next, last activity. `is_active` repeats the state, staff
+    # accounts have their own page, and the sign-up date is on the user's page.
     list_display = [
-        *UserAdmin.list_display,
+        "email",
+        "last_name",
+        "first_name",
         "state",
         "lifecycle_reason",
         "lifecycle_next_step",
+        "last_activity_at",
     ]
     list_filter = [*UserAdmin.list_filter, "state", "deactivation_reason", "suspension_reason"]
-    readonly_fields = [
+    lifecycle_fields = [
         "state",
-        "deactivation_reason",
-        "suspension_reason",
+        "lifecycle_reason",
+        "lifecycle_next_step",
         "state_changed_at",
         "reactivated_at",
         "notice_sent_at",
         "notice_failed_at",
-        "lifecycle_next_step",
-        "last_activity_at",
     ]
-    inlines = [JournalInline]
+    readonly_fields = [*UserAdmin.readonly_fields, *lifecycle_fields]
+    fieldsets = [
+        UserAdmin.fieldsets[0],
+        (_("État et cycle de vie"), {"fields": lifecycle_fields}),
+        *UserAdmin.fieldsets[1:],
+    ]
+    # The journal right under the state; organisations (accounts) follow.
+    inlines = [JournalInline, *UserAdmin.inlines]
     actions = ["deactivate_accounts", "reactivate_accounts"]
     change_form_template = "lifecycle/admin/user_change_form.html"
     change_list_template = "lifecycle/admin/user_change_list.html"
@@ -239,10 +243,11 @@ class LifecycleUserAdmin(UserAdmin):
             **self.admin_site.each_context(request),
             "title": _("Cycle de vie des comptes"),
             "opts": self.model._meta,
-            "due": selectors.due_within(now=now, days=7),
+            "schedule": selectors.due_schedule(now=now, days=7),
             "review": selectors.review_queue(),
             "staff_inactive": selectors.staff_inactive(now=now),
             "preview": selectors.sweep_preview(now=now),
+            "background": selectors.background_health(now=now),
         }
         return TemplateResponse(request, "lifecycle/admin/dashboard.html", context)
 

@@ -42,9 +42,60 @@ def notice_claim_seconds() -> int:
 
 
 def sweep_lock_seconds() -> int:
-    """Lease of the sweep lock row when not on PostgreSQL (default 3300 s)."""
-    return int(getattr(settings, "LIFECYCLE_SWEEP_LOCK_SECONDS", 3300))
+    """Lease of the sweep lock row when not on PostgreSQL (default 300 s).
+
+    Renewed by every chunk, so it only has to outlast one chunk: a killed sweep
+    frees it that long after its last chunk.
+    """
+    return int(getattr(settings, "LIFECYCLE_SWEEP_LOCK_SECONDS", 300))
+
+
+def sweep_chunk_size() -> int:
+    """Accounts locked and acted on per transaction by the sweep (default 500)."""
+    return max(1, int(getattr(settings, "LIFECYCLE_SWEEP_CHUNK_SIZE", 500)))
+
+
+def warnings_per_day() -> int | None:
+    """At most this many inactivity warnings per Paris calendar day (None: no limit).
+
+    LIFECYCLE_WARNINGS_PER_DAY spreads a backlog (day one of an import) over
+    days, most overdue first, so that the support line is not flooded. Each
+    warning still gives its full days from its own acceptance.
+    """
+    value = getattr(settings, "LIFECYCLE_WARNINGS_PER_DAY", None)
+    return None if value is None else max(0, int(value))
 
 
 def site_url() -> str:
     return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def notice_rate() -> float:
+    """Messages per second the outbox hands to the provider (LIFECYCLE_NOTICE_RATE; 0: none)."""
+    return float(getattr(settings, "LIFECYCLE_NOTICE_RATE", 10))
+
+
+def notice_doubt_seconds() -> int:
+    """How long a send of unknown outcome waits for the provider's word before a resend."""
+    return int(getattr(settings, "LIFECYCLE_NOTICE_DOUBT_SECONDS", 3600))
+
+
+def notice_provider_lookup() -> str:
+    """Dotted path of f(*, message_id) -> datetime | None (LIFECYCLE_NOTICE_PROVIDER_LOOKUP)."""
+    return getattr(settings, "LIFECYCLE_NOTICE_PROVIDER_LOOKUP", "")
+
+
+def notice_retry_max_countdown() -> int:
+    """Longest wait between two retries of one notice (below the broker's visibility timeout)."""
+    return int(getattr(settings, "LIFECYCLE_NOTICE_RETRY_MAX_COUNTDOWN", 240))
+
+
+def notice_dispatch_seconds() -> int:
+    """How long one run of the outbox dispatcher may send before handing over (default 50 s)."""
+    return int(getattr(settings, "LIFECYCLE_NOTICE_DISPATCH_SECONDS", 50))
+
+
+def message_id_domain() -> str:
+    """The domain of the Message-IDs we give notices (that of DEFAULT_FROM_EMAIL)."""
+    sender = getattr(settings, "DEFAULT_FROM_EMAIL", "") or "localhost"
+    return sender.rsplit("@", 1)[-1].strip(" >") or "localhost"

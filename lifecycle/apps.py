@@ -7,4 +7,6 @@ class LifecycleConfig(AppConfig):
     verbose_name = _("Cycle de vie des comptes")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        # Connect the signal receivers, and register the Celery tasks in every
+        # process (``lifecycle.outbox`` queues ``notice_send`` by name).
+        from . import signals, tasks  # noqa: F401

@@ -6,7 +6,7 @@ models this project does not own (or the skeleton's), in ``THIRD_PARTY_ERASURE``
 
 - ``"cascade"``: the rows are deleted with the user by the foreign key;
 - ``"delete"``: the deletion service deletes them explicitly (a model may also
-  define a classmethod ``erase_for_user(*, user)`` to remove files too);
+  define a classmethod ``erase_for_users(*, user_ids)`` to remove files too);
 - ``"set_null"``: the link is a third party's (``granted_by``...) and is nulled;
   the row holds no other personal data of the deleted user.
 
@@ -16,14 +16,24 @@ models this project does not own (or the skeleton's), in ``THIRD_PARTY_ERASURE``
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
+from allauth.idp.oidc.models import Client
 from django.apps import apps
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from accounts.models import AccountState, User
+from accounts.models import AccountState, Invitation, User
+from platforms.ssf import events as ssf_events
+from platforms.ssf.services import ssf_events_enqueue
 
+from .access import access_revoke_for
+from .errors import TransitionNotAllowed
 from .models import Tombstone
 
 logger = logging.getLogger(__name__)
@@ -91,71 +101,161 @@ def erasure_plan() -> list[tuple[type[models.Model], str, list[models.Field]]]:
     return plan
 
 
-def _delete_rows_about(user: User) -> None:
-    """Delete rows that name the user without a foreign key to him."""
-    from allauth.idp.oidc.models import Client
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-    from guardian.models import GroupObjectPermission, UserObjectPermission
+#: What the deletion reads of each account (and checks it is deactivated).
+ROW_FIELDS = (
+    "pk",
+    "email",
+    "state",
+    "deactivation_reason",
+    "state_changed_at",
+    "notice_sent_at",
+    "notice_failed_at",
+)
 
-    from accounts.models import Invitation
 
+def owned_querysets(user_ids: list[int]) -> list[tuple[type[models.Model], models.QuerySet]]:
+    """Rows that belong to ``user_ids`` and go with them, per model.
+
+    Rows with a cascading (or explicitly deleted) link to one of them, and the
+    rows that cascade from those one level down (an access from a membership).
+    The admin log names such rows in ``object_repr``: those entries go too.
+    """
+    found = []
+    owned_models = set()
+    for model, mode, links in erasure_plan():
+        cascading = [
+            field
+            for field in links
+            if mode == "delete" or field.remote_field.on_delete is models.CASCADE
+        ]
+        if not cascading:
+            continue
+        condition = Q()
+        for field in cascading:
+            condition |= Q(**{f"{field.name}__in": user_ids})
+        found.append((model, model._base_manager.filter(condition)))
+        owned_models.add(model)
+    for parent, parent_rows in list(found):
+        for relation in parent._meta.related_objects:
+            child = relation.related_model
+            if (
+                relation.one_to_many
+                and relation.on_delete is models.CASCADE
+                and child not in owned_models
+                and not child._meta.auto_created
+            ):
+                found.append(
+                    (
+                        child,
+                        child._base_manager.filter(
+                            **{f"{relation.field.name}__in": parent_rows.values("pk")}
+                        ),
+                    )
+                )
+                owned_models.add(child)
+    return found
+
+
+def _admin_log_about_owned_rows(user_ids: list[int]) -> None:
+    """Delete admin log entries about rows the accounts own (one query per model)."""
+    owned = owned_querysets(user_ids)
+    types = ContentType.objects.get_for_models(*[model for model, _rows in owned])
+    for model, rows in owned:
+        if isinstance(
+            model._meta.pk, (models.AutoField, models.BigAutoField, models.IntegerField)
+        ):
+            object_ids = rows.annotate(_log_pk=Cast("pk", TextField())).values("_log_pk")
+        else:  # a UUID is stored differently by each database: compare Python's text
+            object_ids = [str(pk) for pk in rows.values_list("pk", flat=True)]
+        LogEntry.objects.filter(content_type=types[model], object_id__in=object_ids).delete()
+
+
+def _delete_rows_about(*, user_ids: list[int], emails: list[str]) -> None:
+    """Delete rows that name the accounts without a foreign key to them."""
     user_type = ContentType.objects.get_for_model(User)
-    object_pk = str(user.pk)
-    LogEntry.objects.filter(content_type=user_type, object_id=object_pk).delete()
-    UserObjectPermission.objects.filter(content_type=user_type, object_pk=object_pk).delete()
-    GroupObjectPermission.objects.filter(content_type=user_type, object_pk=object_pk).delete()
-    Invitation.objects.filter(email__iexact=user.email).delete()
-    Client.objects.filter(owner=user).update(owner=None)
+    object_pks = [str(pk) for pk in user_ids]
+    LogEntry.objects.filter(content_type=user_type, object_id__in=object_pks).delete()
+    _admin_log_about_owned_rows(user_ids)
+    UserObjectPermission.objects.filter(content_type=user_type, object_pk__in=object_pks).delete()
+    GroupObjectPermission.objects.filter(content_type=user_type, object_pk__in=object_pks).delete()
+    # Addresses are stored lower-cased on both sides: the plain index serves this.
+    Invitation.objects.filter(email__in=[email.lower() for email in emails]).delete()
+    Client.objects.filter(owner_id__in=user_ids).update(owner=None)
+
+
+def _delete_declared(user_ids: list[int]) -> None:
+    """Rows of models declaring ``"delete"`` (with their ``erase_for_users`` if any)."""
+    for model, mode, links in erasure_plan():
+        if mode != "delete":
+            continue
+        eraser = getattr(model, "erase_for_users", None)
+        if eraser is not None:
+            eraser(user_ids=user_ids)
+            continue
+        condition = Q()
+        for field in links:
+            condition |= Q(**{f"{field.name}__in": user_ids})
+        model._base_manager.filter(condition).delete()
+
+
+def accounts_delete(*, rows: Iterable[dict], now, actor: User | None = None) -> list[Tombstone]:
+    """Delete a set of deactivated accounts, locked by the caller, in its transaction.
+
+    ``rows`` are the accounts' ``ROW_FIELDS`` as read under lock. Deletes, for
+    all of them at once (a number of queries that does not depend on how many):
+    the ``User`` rows and, through them or explicitly, their email addresses,
+    memberships and accesses, join requests, sessions (Django and allauth
+    usersessions), OIDC tokens and codes, platform logins (the platforms are
+    told), MFA authenticators, guardian permissions (theirs, and user- and
+    group-object permissions on their user objects), admin log entries they
+    made and those about them or about any row they own (memberships,
+    accesses...), invitations sent to their emails, lifecycle notices and
+    journal rows about them, uploaded documents (files removed by
+    ``privacy.signals``), and the rows of every model declaring ``"delete"``.
+    Nulls: third parties' links to them (``granted_by``, ``invited_by``,
+    journal ``actor``, an OIDC client's ``owner``). Leaves: one ``Tombstone``
+    each (random id, reason, dates). Raises ``TransitionNotAllowed`` (nothing
+    deleted) if one of them is not deactivated.
+    """
+    rows = list(rows)
+    if not rows:
+        return []
+    if any(row["state"] != AccountState.DEACTIVATED for row in rows):
+        raise TransitionNotAllowed("Only a deactivated account can be deleted.")
+    user_ids = [row["pk"] for row in rows]
+    tombstones = Tombstone.objects.bulk_create(
+        [
+            Tombstone(
+                reason=row["deactivation_reason"],
+                deactivated_at=row["state_changed_at"],
+                notice_sent_at=row["notice_sent_at"],
+                notice_delivered=row["notice_failed_at"] is None,
+                deleted_at=now,
+            )
+            for row in rows
+        ]
+    )
+    # Before anything is deleted: who may hear about them is read from their
+    # accesses and logins. The event names only each one's ``sub`` (no email).
+    ssf_events_enqueue(event_type=ssf_events.ACCOUNT_PURGED, user_ids=user_ids, now=now)
+    access_revoke_for(user_ids=user_ids)
+    _delete_rows_about(user_ids=user_ids, emails=[row["email"] for row in rows])
+    _delete_declared(user_ids)
+    User.objects.filter(pk__in=user_ids).delete()
+    logger.info(
+        "accounts deleted",
+        extra={"count": len(rows), "by": actor and "agent"},
+    )
+    return tombstones
 
 
 @transaction.atomic
 def account_delete(*, user: User, now, actor: User | None = None) -> Tombstone:
-    """Delete a deactivated account and every personal datum about him.
+    """Delete one deactivated account and every personal datum about him.
 
-    Deletes: the ``User`` row and, through it or explicitly, his email addresses,
-    memberships and accesses, join requests, sessions (Django and allauth
-    usersessions), OIDC tokens and codes, MFA authenticators, guardian
-    permissions (his, and on his user object), admin log entries he made and
-    those about him, invitations sent to his email, lifecycle notices and
-    journal rows about him, and the rows of every model declaring ``"delete"``.
-    Nulls: third parties' links to him (``granted_by``, ``invited_by``,
-    journal ``actor``, an OIDC client's ``owner``).
-    Leaves: a ``Tombstone`` (random id, reason, dates). Raises
-    ``TransitionNotAllowed`` unless the account is deactivated.
+    Locks the row, then ``accounts_delete`` for him alone (see there for what
+    goes). Raises ``TransitionNotAllowed`` unless the account is deactivated.
     """
-    from .services import TransitionNotAllowed, access_revoke
-
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    if locked.state != AccountState.DEACTIVATED:
-        raise TransitionNotAllowed("Only a deactivated account can be deleted.")
-    tombstone = Tombstone.objects.create(
-        reason=locked.deactivation_reason,
-        deactivated_at=locked.state_changed_at,
-        notice_sent_at=locked.notice_sent_at,
-        notice_delivered=locked.notice_failed_at is None,
-        deleted_at=now,
-    )
-    access_revoke(user=locked)
-    _delete_rows_about(locked)
-    for model, mode, links in erasure_plan():
-        if mode != "delete":
-            continue
-        eraser = getattr(model, "erase_for_user", None)
-        if eraser is not None:
-            eraser(user=locked)
-            continue
-        condition = Q()
-        for field in links:
-            condition |= Q(**{field.name: locked})
-        model._base_manager.filter(condition).delete()
-    locked.delete()
-    logger.info(
-        "account deleted",
-        extra={
-            "tombstone": str(tombstone.id),
-            "reason": tombstone.reason,
-            "by": actor and "agent",
-        },
-    )
+    row = User.objects.select_for_update().filter(pk=user.pk).values(*ROW_FIELDS).get()
+    (tombstone,) = accounts_delete(rows=[row], now=now, actor=actor)
     return tombstone

@@ -14,7 +14,7 @@ from allauth.account.internal.userkit import filter_users_by_email
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from accounts.emails import email_queue
+from accounts.emails import email_queue, render_text
 
 from . import selectors, services
 
@@ -40,8 +40,8 @@ class ResetPasswordForm(BaseResetPasswordForm):
         for user in refused:
             context = {"refusal": selectors.sign_in_refusal(user=user), "user": user}
             with translation.override("fr"):
-                subject = render_to_string("lifecycle/email/refused_subject.txt", context).strip()
-                body = render_to_string("lifecycle/email/refused_message.txt", context)
+                subject = render_text("lifecycle/email/refused_subject.txt", context).strip()
+                body = render_text("lifecycle/email/refused_message.txt", context)
                 html = render_to_string("lifecycle/email/refused_message.html", context)
             email_queue(subject=subject, body=body, html=html, to=[user.email])
         return email

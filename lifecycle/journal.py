@@ -30,3 +30,37 @@ def journal_write(*, user, actor, action: str, at, reason: str = "", data=None) 
         at=at,
         data=data or {},
     )
+
+
+def _kind_for_ids(*, user_id: int, actor) -> str:
+    if actor is None:
+        return ActorKind.SYSTEM
+    if actor.pk == user_id:
+        return ActorKind.USER
+    return ActorKind.OPCO if actor.is_staff else ActorKind.ORG_ADMIN
+
+
+def journal_write_many(*, rows: list[dict]) -> list[JournalEntry]:
+    """Append many journal rows in one INSERT (sets of accounts).
+
+    Each row holds ``user_id``, ``action``, ``at`` and optionally ``reason``,
+    ``data``, and either ``actor`` (a User or None: the system) or ``actor_id``
+    with its ``actor_kind``.
+    """
+    entries = []
+    for row in rows:
+        actor = row.get("actor")
+        actor_id = row.get("actor_id", actor.pk if actor is not None else None)
+        entries.append(
+            JournalEntry(
+                user_id=row["user_id"],
+                actor_id=actor_id,
+                actor_kind=row.get("actor_kind")
+                or _kind_for_ids(user_id=row["user_id"], actor=actor),
+                action=row["action"],
+                reason=row.get("reason") or "",
+                at=row["at"],
+                data=row.get("data") or {},
+            )
+        )
+    return JournalEntry.objects.bulk_create(entries)

@@ -102,6 +102,7 @@ DATA_LABELS = {
     "accesses": _("Habilitations"),
     "fields": _("Champs"),
     "request": _("Demande n°"),
+    "invitation": _("Invitation n°"),
     "report": _("Signalement n°"),
     "channel": _("Canal"),
     "reason": _("Motif"),

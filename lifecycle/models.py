@@ -68,7 +68,11 @@ class JournalEntry(models.Model):
         verbose_name = _("entrée du journal")
         verbose_name_plural = _("journal des comptes")
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["user", "at"], name="lifecycle_journal_user_at")]
+        indexes = [
+            models.Index(fields=["user", "at"], name="lifecycle_journal_user_at"),
+            # The ramp counts today's warnings; the dashboard counts actions per day.
+            models.Index(fields=["action", "at"], name="lifecycle_journal_action_at"),
+        ]
 
     def __str__(self) -> str:
         from .labels import action_label, instant
@@ -114,6 +118,11 @@ class Notice(models.Model):
     stated_deadline = models.DateTimeField(_("échéance annoncée"), null=True, blank=True)
     message_id = models.CharField(_("identifiant du prestataire"), max_length=255, blank=True)
     last_error = models.TextField(_("dernière erreur"), blank=True)
+    # Written (and committed) just before the message is handed to the provider,
+    # cleared when the provider's answer is recorded: set on a pending notice, the
+    # outcome of that attempt is unknown and is reconciled by its Message-ID.
+    send_started_at = models.DateTimeField(_("envoi commencé le"), null=True, blank=True)
+    attempt_message_id = models.CharField(_("Message-ID de l'envoi"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("avis")
@@ -176,6 +185,23 @@ class SweepLock(models.Model):
     class Meta:
         verbose_name = _("verrou de passage")
         verbose_name_plural = _("verrous de passage")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process ("worker"; beat is read from
+    django-celery-beat's own ``last_run_at``). A stale heartbeat is an alarm: the
+    lifecycle (sweep, notices) has stopped."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    seen_at = models.DateTimeField(_("dernier signe de vie"))
+    hostname = models.CharField(_("machine"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("battement de cœur")
+        verbose_name_plural = _("battements de cœur")
 
     def __str__(self) -> str:
         return self.name

@@ -13,25 +13,44 @@ Invariants kept here (and by the database constraints on ``accounts.User``):
 - a reactivation (by an administrator, a sign-in or a lifted suspension) restarts
   the inactivity clock from that instant.
 
-The sweep and the deletion live in ``lifecycle.sweep`` and ``lifecycle.erasure``;
-they are re-exported here because the contract names them in this module.
+Layers (imports point one way): ``calendar`` <- ``services`` (one account) <-
+``sweep`` (sets of accounts) <- ``tasks`` (Celery entry points); ``erasure``,
+``notices``, ``outbox``, ``access`` and ``journal`` sit below ``services``.
+The deletion is ``lifecycle.erasure.account_delete``, re-exported here.
 """
 
 from __future__ import annotations
 
-from functools import partial
-
-from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountState, DeactivationReason, SuspensionReason, User
-from platforms.sessions import revoke_all
+from platforms.activity import activity_record_bulk as activity_move_forward
+from platforms.ssf import events as ssf_events
+from platforms.ssf.services import ssf_events_enqueue
 
 from . import app_settings, calendar
-from .journal import journal_write
-from .models import Notice
+from .access import access_revoke_for, sessions_end_for
+from .erasure import account_delete
+from .errors import TransitionNotAllowed
+from .journal import journal_write, journal_write_many
+from .models import ActorKind, Notice
+from .outbox import notice_create
+
+__all__ = [
+    "TransitionNotAllowed",
+    "account_deactivate",
+    "account_delete",
+    "account_reactivate",
+    "account_sign_in",
+    "account_suspend",
+    "account_suspension_lift",
+    "account_warn",
+    "activity_record",
+    "activity_record_bulk",
+    "notice_create",
+]
 
 LIVE_STATES = (AccountState.ACTIVE, AccountState.WARNED)
 STATE_FIELDS = (
@@ -44,14 +63,6 @@ STATE_FIELDS = (
     "notice_sent_at",
     "notice_failed_at",
 )
-
-
-class TransitionNotAllowed(Exception):
-    """The account's current state forbids the transition (message in French)."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def _lock(user: User) -> User:
@@ -86,37 +97,17 @@ def _set_state(user: User, state: str, *, now, **extra) -> None:
 
 
 def sessions_end(*, user: User) -> int:
-    """End every web session of ``user`` (allauth usersessions and Django sessions).
-
-    Deletes: ``django_session`` rows of his tracked sessions and his
-    ``usersessions_usersession`` rows. Returns how many sessions were ended.
-    """
-    from allauth.usersessions.models import UserSession
-
-    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
-    if keys:
-        Session.objects.filter(session_key__in=keys).delete()
-    UserSession.objects.filter(user=user).delete()
-    return len(keys)
+    """End every web session of ``user`` (see ``lifecycle.access.sessions_end_for``)."""
+    return sessions_end_for(user_ids=[user.pk])
 
 
 def access_revoke(*, user: User) -> None:
-    """Revoke every session and every OIDC token/code of ``user`` (same transaction)."""
-    sessions_end(user=user)
-    revoke_all(user=user)
+    """Revoke every session and every OIDC token/code of ``user`` (same transaction).
 
-
-def _enqueue_notice(notice_id: int) -> None:
-    from .tasks import notice_send
-
-    notice_send.delay(notice_id)
-
-
-def notice_create(*, user: User, kind: str, step_at, now) -> Notice:
-    """Write a notice to the outbox; a task sends it after commit."""
-    notice = Notice.objects.create(user=user, kind=kind, step_at=step_at, created_at=now)
-    transaction.on_commit(partial(_enqueue_notice, notice.pk))
-    return notice
+    No CAEP session-revoked event: the lifecycle step that calls this sends its
+    own (RISC account-disabled or account-purged), which ends sessions too.
+    """
+    access_revoke_for(user_ids=[user.pk])
 
 
 # --- Administrators' transitions ---------------------------------------------
@@ -156,6 +147,9 @@ def account_deactivate(*, user: User, actor: User | None, now, reason: str) -> U
             _("Ce compte est suspendu : seule la levée de la suspension peut le modifier.")
         )
     _set_state(locked, AccountState.DEACTIVATED, now=now, deactivation_reason=reason)
+    ssf_events_enqueue(
+        event_type=ssf_events.ACCOUNT_DISABLED, user_ids=[locked.pk], now=now, reason=reason
+    )
     access_revoke(user=locked)
     journal_write(user=locked, actor=actor, action="deactivated", at=now, reason=reason)
     notice_create(user=locked, kind=Notice.Kind.DEACTIVATION, step_at=now, now=now)
@@ -181,6 +175,8 @@ def account_reactivate(*, user: User, actor: User | None, now) -> User:
         )
     previous = locked.state
     _set_state(locked, AccountState.ACTIVE, now=now, reactivated_at=now)
+    if previous == AccountState.DEACTIVATED:
+        ssf_events_enqueue(event_type=ssf_events.ACCOUNT_ENABLED, user_ids=[locked.pk], now=now)
     journal_write(user=locked, actor=actor, action="reactivated", at=now, data={"from": previous})
     _copy_state(locked, user)
     return user
@@ -211,6 +207,9 @@ def account_suspend(*, user: User, actor: User | None, now, reason: str, note: s
         _copy_state(locked, user)
         return user
     _set_state(locked, AccountState.SUSPENDED, now=now, suspension_reason=reason)
+    ssf_events_enqueue(
+        event_type=ssf_events.ACCOUNT_DISABLED, user_ids=[locked.pk], now=now, reason=reason
+    )
     access_revoke(user=locked)
     journal_write(
         user=locked,
@@ -233,6 +232,7 @@ def account_suspension_lift(*, user: User, actor: User | None, now) -> User:
         return user
     reason = locked.suspension_reason
     _set_state(locked, AccountState.ACTIVE, now=now, reactivated_at=now)
+    ssf_events_enqueue(event_type=ssf_events.ACCOUNT_ENABLED, user_ids=[locked.pk], now=now)
     journal_write(user=locked, actor=actor, action="suspension_lifted", at=now, reason=reason)
     _copy_state(locked, user)
     return user
@@ -279,21 +279,62 @@ def activity_record_bulk(*, items: dict, platform=None) -> None:
 
     ``items`` maps user ids to instants. Moves ``last_activity_at`` forward for all
     of them in one set-based query (``platforms.activity.activity_record_bulk``),
-    then cancels the warnings the batch makes unwarranted (``activity_record``,
-    per warned account: warned accounts are few). Neither the query count nor
-    the number of SQL parameters grows with the batch, only with the warned
-    accounts in it.
+    then brings back to active, in one UPDATE with one INSERT of journal rows,
+    every warned account whose warning the batch makes unwarranted (as
+    ``activity_record`` does for one). The query count depends neither on the
+    batch size nor on the number of warned accounts in it (at most six), and no
+    statement carries one parameter per item.
     """
-    from platforms.activity import activity_record_bulk as move_forward
-
-    move_forward(items=items, platform=platform)
     if not items:
         return
-    warned = set(User.objects.filter(state=AccountState.WARNED).values_list("pk", flat=True))
-    for pk in sorted(warned.intersection(items)):
-        user = User.objects.filter(pk=pk).first()
-        if user is not None:
-            activity_record(user=user, at=items[pk], platform=platform)
+    activity_move_forward(items=items, platform=platform)
+    warned = User.objects.filter(state=AccountState.WARNED, pk__gte=min(items), pk__lte=max(items))
+    candidates = [
+        pk
+        for pk, changed_at in warned.values_list("pk", "state_changed_at")
+        if pk in items and calendar.inactivity_due(items[pk]) > changed_at
+    ]
+    if candidates:
+        _warnings_cancel(items=items, candidates=candidates, platform=platform)
+
+
+@transaction.atomic
+def _warnings_cancel(*, items: dict, candidates: list[int], platform) -> None:
+    """Bring warned accounts back to active for their reported activity (set-based)."""
+    # Re-read under lock: a concurrent transition of one of them wins.
+    locked = [
+        pk
+        for pk, changed_at in User.objects.select_for_update()
+        .filter(pk__in=candidates, state=AccountState.WARNED)
+        .values_list("pk", "state_changed_at")
+        if calendar.inactivity_due(items[pk]) > changed_at
+    ]
+    if not locked:
+        return
+    # The batch just moved last_activity_at to (at least) each reported instant.
+    User.objects.filter(pk__in=locked, state=AccountState.WARNED).update(
+        state=AccountState.ACTIVE,
+        is_active=True,
+        state_changed_at=F("last_activity_at"),
+        notice_sent_at=None,
+        notice_failed_at=None,
+    )
+    Notice.objects.filter(user_id__in=locked, status=Notice.Status.PENDING).update(
+        status=Notice.Status.CANCELLED, claimed_until=None
+    )
+    journal_write_many(
+        rows=[
+            {
+                "user_id": pk,
+                "actor_id": pk,
+                "actor_kind": ActorKind.USER,
+                "action": "warning_cancelled",
+                "at": items[pk],
+                "data": {"platform": platform.code} if platform is not None else None,
+            }
+            for pk in locked
+        ]
+    )
 
 
 def reactivates_on_sign_in(user: User) -> bool:
@@ -316,6 +357,7 @@ def account_sign_in(*, user: User, at, method: str = "password") -> bool:
     reactivated = False
     if reactivates_on_sign_in(locked):
         _set_state(locked, AccountState.ACTIVE, now=at, reactivated_at=at)
+        ssf_events_enqueue(event_type=ssf_events.ACCOUNT_ENABLED, user_ids=[locked.pk], now=at)
         journal_write(
             user=locked,
             actor=locked,
@@ -382,17 +424,3 @@ def step_deadline(user: User, *, proceed_without_notice: bool | None = None):
         proceed_without_notice = app_settings.proceed_without_notice()
     start = step_clock_start(user, proceed_without_notice=proceed_without_notice)
     return calendar.notice_deadline(start) if start is not None else None
-
-
-def lifecycle_sweep(*, now, dry_run: bool = False):
-    """Run the sweep at ``now`` (see ``lifecycle.sweep.lifecycle_sweep``)."""
-    from .sweep import lifecycle_sweep as run
-
-    return run(now=now, dry_run=dry_run)
-
-
-def account_delete(*, user: User, now, actor: User | None = None):
-    """Delete ``user`` for good (see ``lifecycle.erasure.account_delete``)."""
-    from .erasure import account_delete as run
-
-    return run(user=user, now=now, actor=actor)

@@ -1,7 +1,8 @@
 """Edges from other apps into the lifecycle (connected in ``LifecycleConfig.ready``).
 
 - anymail's tracking webhook reports a hard bounce or a rejection of a notice:
-  the account's clock stops and it enters the review queue.
+  the account's clock stops and it enters the review queue; an event saying the
+  provider took a notice settles an attempt left in doubt by a crash.
 - ``accounts.events.membership_ended``: an account left with no membership is
   deactivated for end of authority (path a of DOMAIN.md), in the same
   transaction. OPCO staff and suspended accounts are left as they are.
@@ -34,10 +35,19 @@ def deactivate_when_no_membership_left(sender, user, organisation, actor, now, *
 
 
 HARD_FAILURES = {"bounced", "rejected", "failed"}
+# The provider took the message: settles a notice whose attempt is in doubt.
+ACCEPTED_EVENTS = {"queued", "sent", "delivered", "deferred", "opened", "clicked"}
 
 
 @receiver(tracking, dispatch_uid="lifecycle_notice_bounce")
 def notice_tracking(sender, event, esp_name, **kwargs):
+    if event.event_type in ACCEPTED_EVENTS:
+        notices.notice_delivery_record(
+            message_id=str(event.message_id or ""),
+            metadata=dict(event.metadata or {}),
+            at=event.timestamp or timezone.now(),
+        )
+        return
     if event.event_type not in HARD_FAILURES:
         return
     notices.notice_bounce_record(

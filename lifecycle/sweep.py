@@ -1,43 +1,71 @@
-"""The sweep: every due lifecycle action, none twice, none skipped.
+"""The sweep: every due lifecycle action, none twice, none skipped, in chunks.
 
 Run hourly by beat (``lifecycle.tasks.lifecycle_sweep_task``) and by hand with
 ``manage.py lifecycle_sweep [--now ISO] [--dry-run]``.
 
 Invariants:
-- due accounts are found with set-based queries (a fixed number per run, not
-  per account left alone); each action then runs in its own short transaction
-  that locks the account with ``select_for_update(skip_locked=True)`` and
-  re-checks the condition, so a concurrent sign-in or reactivation wins;
+- set-based: each step (deletion, deactivation, warning) walks its due
+  accounts in chunks of ``LIFECYCLE_SWEEP_CHUNK_SIZE`` ids (keyset on the
+  primary key, or on the inactivity reference for warnings). A chunk is one
+  short transaction: ``SELECT ... FOR UPDATE SKIP LOCKED`` under the due
+  condition re-checked in SQL (so a concurrent sign-in or reactivation wins:
+  its row is skipped or no longer due), one ``UPDATE ... WHERE id IN`` for the
+  state, one INSERT of journal rows and one of notices, sessions and tokens
+  revoked with ``IN (...)``, users deleted chunk-wise with every erasure rule
+  (``lifecycle.erasure.accounts_delete``). The number of queries grows with
+  the number of chunks, not of accounts;
+- a chunk that fails is rolled back and retried one account at a time, so one
+  bad account never blocks the others (it is listed in ``failed`` and retried
+  at the next run);
+- every chunk commits on its own: a sweep killed mid-way leaves the chunks it
+  finished done and the others due, and the next run resumes there;
 - one step per account per run, and a step is due only once the previous
   step's notice was accepted and its days have passed: after an outage an
   account overdue for a warning gets the warning and its full 15 days;
+- at most ``LIFECYCLE_WARNINGS_PER_DAY`` warnings per Paris calendar day when
+  set, the most overdue first;
 - staff and superusers are never warned, deactivated or deleted (they are
   listed for review in the back-office instead);
-- two sweeps never run at once: a PostgreSQL advisory lock, or elsewhere a
-  lease row (``SweepLock``) that a killed sweep gives up when it expires.
+- two sweeps never run at once: a lease row (``SweepLock``) taken at the start
+  and renewed inside every chunk's transaction, so nothing depends on session
+  state (it works behind PgBouncer in transaction pooling, and on SQLite). A
+  killed sweep's lease expires ``LIFECYCLE_SWEEP_LOCK_SECONDS`` after its last
+  chunk.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import AccountState, User
+from accounts.models import AccountState, DeactivationReason, User
+from platforms.ssf import events as ssf_events
+from platforms.ssf.services import ssf_events_enqueue
 
-from . import app_settings, calendar, notices, services
-from .models import SweepLock
+from . import app_settings, calendar, erasure, notices, selectors
+from .access import access_revoke_for
+from .journal import journal_write_many
+from .models import Notice, SweepLock
+from .outbox import notice_enqueue, notices_create
+from .selectors import (  # noqa: F401 — the sweep's due sets, named here for callers
+    due_for_deactivation,
+    due_for_deletion,
+    due_for_warning_ids,
+    inactivity_candidates,
+    subject_to_sweep,
+)
 
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "lifecycle_sweep"
-ADVISORY_KEY = 0x4C494645  # "LIFE"
 
 
 @dataclass
@@ -53,6 +81,7 @@ class SweepSummary:
     notices_requeued: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    chunks: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -68,104 +97,41 @@ class SweepSummary:
         }
 
 
-# --- Who is due (set-based) -------------------------------------------------
+class LeaseLost(Exception):
+    """Another sweep holds the lease (ours expired): stop at once."""
 
 
-def _subject_to_sweep():
-    return User.objects.filter(is_staff=False, is_superuser=False)
+# --- The lease ---------------------------------------------------------------------
 
 
-def _clock_running_before(cutoff) -> Q:
-    """Accounts whose step clock started strictly before ``cutoff``."""
-    running = Q(notice_failed_at__isnull=True, notice_sent_at__lt=cutoff)
-    if app_settings.proceed_without_notice():
-        running |= Q(notice_failed_at__lt=cutoff)
-    return running
+def _lease_take(token: str) -> bool:
+    """Take or renew the lease for ``token``: one conditional UPDATE of one row.
 
-
-def due_for_deletion(*, now):
-    """Deactivated accounts whose notice's days have passed at ``now``."""
-    cutoff = calendar.notice_sent_before(now)
-    return (
-        _subject_to_sweep()
-        .filter(state=AccountState.DEACTIVATED)
-        .filter(_clock_running_before(cutoff))
-    )
-
-
-def due_for_deactivation(*, now):
-    """Warned accounts whose warning's days have passed at ``now``."""
-    cutoff = calendar.notice_sent_before(now)
-    return (
-        _subject_to_sweep().filter(state=AccountState.WARNED).filter(_clock_running_before(cutoff))
-    )
-
-
-def inactivity_candidates(*, now, staff: bool = False):
-    """Active accounts possibly due a warning (a superset, checked exactly after)."""
-    before = calendar.inactive_since_at_most(now)
-    if staff:
-        base = User.objects.filter(Q(is_staff=True) | Q(is_superuser=True))
-    else:
-        base = _subject_to_sweep()
-    return (
-        base.filter(
-            state__in=[AccountState.ACTIVE, AccountState.WARNED]
-            if staff
-            else [AccountState.ACTIVE]
-        )
-        .filter(Q(last_activity_at__isnull=True) | Q(last_activity_at__lte=before))
-        .filter(date_joined__lte=before)
-        .filter(Q(reactivated_at__isnull=True) | Q(reactivated_at__lte=before))
-    )
-
-
-def due_for_warning_ids(*, now, staff: bool = False) -> list[int]:
-    """Ids of accounts inactive for the full period at ``now`` (one query)."""
-    rows = inactivity_candidates(now=now, staff=staff).values_list(
-        "pk", "date_joined", "last_activity_at", "reactivated_at"
-    )
-    return [
-        pk
-        for pk, joined, last, reactivated in rows.order_by("pk")
-        if calendar.inactivity_due(max(i for i in (joined, last, reactivated) if i)) <= now
-    ]
-
-
-# --- The lock ----------------------------------------------------------------
-
-
-@contextmanager
-def sweep_lock():
-    """Yield True when this process holds the sweep lock, False when another does.
-
-    On PostgreSQL a session advisory lock (released if the process dies); elsewhere
-    a lease row whose expiry frees it after a crash. The lease is wall-clock
-    infrastructure, not domain time, hence ``timezone.now()`` here.
+    The lease is wall-clock infrastructure, not domain time, hence
+    ``timezone.now()`` here.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_KEY])
-            held = cursor.fetchone()[0]
-        try:
-            yield held
-        finally:
-            if held:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
-        return
-    token = secrets.token_hex(16)
     wall = timezone.now()
-    SweepLock.objects.get_or_create(name=LOCK_NAME)
-    held = bool(
+    return bool(
         SweepLock.objects.filter(name=LOCK_NAME)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__lt=wall))
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__lt=wall) | Q(holder=token))
         .update(
             holder=token, expires_at=wall + timedelta(seconds=app_settings.sweep_lock_seconds())
         )
     )
+
+
+@contextmanager
+def sweep_lock():
+    """Yield this run's lease token when it holds the sweep lease, None when another does.
+
+    The lease row is created by a migration (and here when missing).
+    """
+    token = secrets.token_hex(16)
+    if not SweepLock.objects.filter(name=LOCK_NAME).exists():
+        SweepLock.objects.get_or_create(name=LOCK_NAME)
+    held = _lease_take(token)
     try:
-        yield held
+        yield token if held else None
     finally:
         if held:
             SweepLock.objects.filter(name=LOCK_NAME, holder=token).update(
@@ -173,39 +139,139 @@ def sweep_lock():
             )
 
 
-# --- One action each ------------------------------------------------------------
+# --- One chunk of each step (inside the chunk's transaction) --------------------------
 
 
-def _locked_if(queryset, pk):
-    return queryset.select_for_update(skip_locked=True).filter(pk=pk).first()
+def _state_update(ids: list[int], *, state: str, now, **extra) -> None:
+    """The state change of a chunk: one UPDATE, then its pending notices cancelled."""
+    User.objects.filter(pk__in=ids).update(
+        state=state,
+        is_active=state in (AccountState.ACTIVE, AccountState.WARNED),
+        state_changed_at=now,
+        deactivation_reason=extra.get("deactivation_reason", ""),
+        suspension_reason="",
+        notice_sent_at=None,
+        notice_failed_at=None,
+    )
+    # Notices not sent yet announce a step that just ended: never send them.
+    Notice.objects.filter(user_id__in=ids, status=Notice.Status.PENDING).update(
+        status=Notice.Status.CANCELLED, claimed_until=None
+    )
 
 
-def _warn_one(pk: int, *, now) -> bool:
-    with transaction.atomic():
-        user = _locked_if(_subject_to_sweep().filter(state=AccountState.ACTIVE), pk)
-        return user is not None and services.account_warn(user=user, now=now)
+def _locked(queryset, ids: list[int], *fields: str):
+    return list(
+        queryset.filter(pk__in=ids)
+        .select_for_update(skip_locked=True)
+        .order_by("pk")
+        .values(*fields)
+    )
 
 
-def _deactivate_one(pk: int, *, now) -> bool:
-    with transaction.atomic():
-        user = _locked_if(due_for_deactivation(now=now), pk)
-        if user is None:
-            return False
-        services.account_deactivate(
-            user=user, actor=None, now=now, reason=services.DeactivationReason.INACTIVITY
-        )
-        return True
+def _delete_chunk(ids: list[int], *, now) -> list[int]:
+    rows = _locked(due_for_deletion(now=now), ids, *erasure.ROW_FIELDS)
+    erasure.accounts_delete(rows=rows, now=now)
+    return [row["pk"] for row in rows]
 
 
-def _delete_one(pk: int, *, now) -> bool:
-    from .erasure import account_delete
+def _deactivate_chunk(ids: list[int], *, now) -> list[int]:
+    done = [row["pk"] for row in _locked(due_for_deactivation(now=now), ids, "pk")]
+    if not done:
+        return done
+    reason = DeactivationReason.INACTIVITY
+    _state_update(done, state=AccountState.DEACTIVATED, now=now, deactivation_reason=reason)
+    ssf_events_enqueue(
+        event_type=ssf_events.ACCOUNT_DISABLED, user_ids=done, now=now, reason=reason
+    )
+    access_revoke_for(user_ids=done)
+    journal_write_many(
+        rows=[
+            {"user_id": pk, "actor": None, "action": "deactivated", "at": now, "reason": reason}
+            for pk in done
+        ]
+    )
+    notices_create(user_ids=done, kind=Notice.Kind.DEACTIVATION, step_at=now, now=now)
+    return done
 
-    with transaction.atomic():
-        user = _locked_if(due_for_deletion(now=now), pk)
-        if user is None:
-            return False
-        account_delete(user=user, now=now)
-        return True
+
+def _warn_chunk(ids: list[int], *, now) -> list[int]:
+    rows = _locked(
+        inactivity_candidates(now=now),
+        ids,
+        "pk",
+        "date_joined",
+        "last_activity_at",
+        "reactivated_at",
+    )
+    references = {row["pk"]: selectors.reference_of(row) for row in rows}
+    done = [pk for pk, at in references.items() if calendar.inactivity_due(at) <= now]
+    if not done:
+        return done
+    _state_update(done, state=AccountState.WARNED, now=now)
+    journal_write_many(
+        rows=[
+            {
+                "user_id": pk,
+                "actor": None,
+                "action": "warned",
+                "at": now,
+                "reason": DeactivationReason.INACTIVITY,
+                "data": {"last_activity_at": references[pk].isoformat()},
+            }
+            for pk in done
+        ]
+    )
+    notices_create(user_ids=done, kind=Notice.Kind.WARNING, step_at=now, now=now)
+    return done
+
+
+# --- The run ---------------------------------------------------------------------------
+
+
+def _pk_chunks(queryset, size: int):
+    """Yield lists of due ids in primary-key order, resuming after the last one seen."""
+    last = 0
+    while True:
+        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return
+        last = ids[-1]
+        yield ids
+
+
+def _run_chunk(
+    action: Callable, ids: list[int], *, now, token: str, summary: SweepSummary, done: list
+) -> None:
+    """Act on one chunk in one transaction; on failure, retry its accounts one by one."""
+
+    def attempt(chunk: list[int]) -> None:
+        with transaction.atomic():
+            if not _lease_take(token):
+                raise LeaseLost
+            acted = action(chunk, now=now)
+        summary.chunks += 1
+        done.extend(acted)
+        summary.skipped.extend(sorted(set(chunk) - set(acted)))
+
+    try:
+        attempt(ids)
+    except LeaseLost:
+        raise
+    except Exception:
+        if len(ids) == 1:
+            logger.exception("lifecycle sweep: action failed", extra={"account": ids[0]})
+            summary.failed.extend(ids)
+            return
+        logger.warning("lifecycle sweep: a chunk failed, retrying its accounts one by one")
+        for pk in ids:
+            try:
+                attempt([pk])
+            except LeaseLost:
+                raise
+            except Exception:
+                # Rolled back alone; retried at the next run.
+                logger.exception("lifecycle sweep: action failed", extra={"account": pk})
+                summary.failed.append(pk)
 
 
 def lifecycle_sweep(*, now, dry_run: bool = False) -> SweepSummary:
@@ -214,7 +280,8 @@ def lifecycle_sweep(*, now, dry_run: bool = False) -> SweepSummary:
     Order: re-queue notices no worker holds, delete, deactivate, warn. An account
     acted on in one step cannot be due for the next in the same run (its new
     notice is not accepted yet). Returns the ids acted on per step (``dry_run``:
-    what would be done, nothing written). ``locked_out`` when another sweep runs.
+    what would be done, nothing written). ``locked_out`` when another sweep
+    runs (or took over our expired lease).
     """
     summary = SweepSummary(now=now.isoformat(), dry_run=dry_run)
     if dry_run:
@@ -225,41 +292,37 @@ def lifecycle_sweep(*, now, dry_run: bool = False) -> SweepSummary:
         summary.deactivated = list(
             due_for_deactivation(now=now).order_by("pk").values_list("pk", flat=True)
         )
-        summary.warned = due_for_warning_ids(now=now)
+        summary.warned = due_for_warning_ids(now=now, limit=selectors.warnings_left_today(now=now))
         return summary
-    with sweep_lock() as held:
-        if not held:
+    size = app_settings.sweep_chunk_size()
+    with sweep_lock() as token:
+        if token is None:
             summary.locked_out = True
             logger.info("lifecycle sweep skipped: another sweep holds the lock")
             return summary
-        from .tasks import notice_send
-
-        for notice_id in notices.stale_pending_notices(now=now):
-            notice_send.delay(notice_id)
-            summary.notices_requeued.append(notice_id)
-        steps = (
-            (
-                list(due_for_deletion(now=now).order_by("pk").values_list("pk", flat=True)),
-                _delete_one,
-                summary.deleted,
-            ),
-            (
-                list(due_for_deactivation(now=now).order_by("pk").values_list("pk", flat=True)),
-                _deactivate_one,
-                summary.deactivated,
-            ),
-            (due_for_warning_ids(now=now), _warn_one, summary.warned),
-        )
-        for ids, action, done in steps:
-            for pk in ids:
-                try:
-                    acted = action(pk, now=now)
-                except Exception:
-                    # One account's failure (its transaction rolled back) must not keep
-                    # the others from their due action; it is retried at the next run.
-                    logger.exception("lifecycle sweep: action failed", extra={"account": pk})
-                    summary.failed.append(pk)
-                    continue
-                (done if acted else summary.skipped).append(pk)
+        try:
+            for notice_id in notices.stale_pending_notices(now=now):
+                notice_enqueue(notice_id)
+                summary.notices_requeued.append(notice_id)
+            for ids in _pk_chunks(due_for_deletion(now=now), size):
+                _run_chunk(
+                    _delete_chunk, ids, now=now, token=token, summary=summary, done=summary.deleted
+                )
+            for ids in _pk_chunks(due_for_deactivation(now=now), size):
+                _run_chunk(
+                    _deactivate_chunk,
+                    ids,
+                    now=now,
+                    token=token,
+                    summary=summary,
+                    done=summary.deactivated,
+                )
+            for ids in selectors.warning_chunks(now=now, size=size):
+                _run_chunk(
+                    _warn_chunk, ids, now=now, token=token, summary=summary, done=summary.warned
+                )
+        except LeaseLost:
+            summary.locked_out = True
+            logger.warning("lifecycle sweep stopped: its lease was taken over")
     logger.info("lifecycle sweep done", extra={"counts": summary.counts(), "now": summary.now})
     return summary

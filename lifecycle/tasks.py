@@ -6,11 +6,15 @@ notice stays pending and the next sweep queues it again, so no mail is lost.
 """
 
 import logging
+import socket
+import time
 
 from celery import shared_task
 from django.utils import timezone
 
 from . import app_settings, notices
+from .models import Heartbeat
+from .sweep import lifecycle_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +31,29 @@ def notice_send(self, notice_id: int) -> str:
         if retries >= app_settings.notice_max_retries():
             logger.warning("notice %s left for the sweep after %s retries", notice_id, retries)
             return "deferred"
-        raise self.retry(exc=exc, countdown=min(3600, 30 * 2**retries)) from exc
+        countdown = min(app_settings.notice_retry_max_countdown(), 30 * 2**retries)
+        raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @shared_task(ignore_result=True)
 def lifecycle_sweep_task() -> dict:
     """The hourly sweep (beat, see config/settings/schedule.py)."""
-    from .sweep import lifecycle_sweep
-
     return lifecycle_sweep(now=timezone.now()).as_dict()
+
+
+@shared_task(ignore_result=True)
+def notices_dispatch_task() -> dict:
+    """Drain the outbox at the provider's rate (beat, every minute).
+
+    Picks up stranded notices within minutes (a lost task, a killed worker, retries
+    run out) rather than at the next sweep.
+    """
+    return notices.notices_dispatch(clock=timezone.now, sleep=time.sleep)
+
+
+@shared_task(ignore_result=True)
+def heartbeat_task() -> None:
+    """The worker's sign of life (beat sends it every minute; shown in the back-office)."""
+    Heartbeat.objects.update_or_create(
+        name="worker", defaults={"seen_at": timezone.now(), "hostname": socket.gethostname()}
+    )

@@ -1,10 +1,9 @@
 """URLs of the lifecycle app (the organisation administrator's pages)."""
 
-from anymail.webhooks.brevo import BrevoTrackingWebhookView
-from anymail.webhooks.mailjet import MailjetTrackingWebhookView
 from django.urls import path
 
 from . import views
+from .webhooks import BrevoTrackingWebhook, MailjetTrackingWebhook
 
 app_name = "lifecycle"
 urlpatterns = [
@@ -12,12 +11,12 @@ urlpatterns = [
     # hard bounces of lifecycle notices stop the account's clock (lifecycle.signals).
     path(
         "anymail/brevo/tracking/",
-        BrevoTrackingWebhookView.as_view(),
+        BrevoTrackingWebhook.as_view(),
         name="brevo_tracking_webhook",
     ),
     path(
         "anymail/mailjet/tracking/",
-        MailjetTrackingWebhookView.as_view(),
+        MailjetTrackingWebhook.as_view(),
         name="mailjet_tracking_webhook",
     ),
     path(

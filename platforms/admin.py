@@ -179,3 +179,6 @@ class AccessAdmin(admin.ModelAdmin):
         now = timezone.now()
         for access in queryset.select_related("membership__user", "membership__organisation"):
             platform_services.access_revoke(access=access, revoked_by=request.user, now=now)
+
+
+from .saml.admin import ServiceProviderAdmin  # noqa: E402, F401 — registers the SAML providers' admin

@@ -31,3 +31,36 @@ def activity_max_items() -> int:
 def activity_clock_skew() -> int:
     """Seconds an activity instant may lie in the future (the platforms' clocks drift)."""
     return getattr(settings, "PLATFORMS_ACTIVITY_CLOCK_SKEW", 300)
+
+
+def refresh_grace_seconds() -> int:
+    """Seconds during which a just-rotated refresh token replays the same new pair.
+
+    A client whose response was lost (network cut, two tabs) retries with the
+    old token; within this window it gets the pair already issued instead of
+    having its whole token family revoked as a reuse (RFC 9700 §4.14.2).
+    """
+    return getattr(settings, "PLATFORMS_OIDC_REFRESH_GRACE_SECONDS", 5)
+
+
+def spent_code_ttl() -> int:
+    """Seconds an exchanged authorization code is remembered to detect its replay."""
+    return getattr(settings, "PLATFORMS_OIDC_SPENT_CODE_TTL", 24 * 3600)
+
+
+def client_secret_pepper() -> bytes:
+    """Server-side key of the HMAC-SHA-256 that stores the clients' secrets.
+
+    Changing it invalidates every stored client secret (re-issue them).
+    """
+    pepper = getattr(settings, "PLATFORMS_OIDC_CLIENT_SECRET_PEPPER", "") or settings.SECRET_KEY
+    return pepper.encode()
+
+
+def client_auth_failure_limits() -> dict[str, tuple[int, int]]:
+    """Failed client authentications allowed per window, ``{"client"|"ip": (count, seconds)}``."""
+    return getattr(
+        settings,
+        "PLATFORMS_OIDC_CLIENT_AUTH_FAILURE_LIMITS",
+        {"client": (10, 300), "ip": (30, 300)},
+    )

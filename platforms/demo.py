@@ -11,6 +11,8 @@ from django.utils import timezone
 from accounts.models import Membership
 
 from .models import Access, Platform, Role
+from .ssf import events as ssf_events
+from .ssf.models import Stream
 from .sso_services import platform_client_register
 
 DEMO_PLATFORM_CODE = "mgestion-entreprise"
@@ -18,10 +20,11 @@ DEMO_CLIENT_ID = "demo-platform"
 DEMO_CLIENT_SECRET = "demo-platform-secret-not-for-production"  # noqa: S105 — demo only
 DEMO_URL = "http://127.0.0.1:8001"
 DEMO_ADMIN_EMAIL = "admin@transports-demo.fr"
+DEMO_SSF_AUTHORIZATION = "Bearer demo-ssf-push-secret-not-for-production"
 
 
 def load(*, stdout) -> None:
-    """Register the demo platform's client and give the demo administrator a role."""
+    """Register the demo platform's client and event stream; give the demo admin a role."""
     platform = Platform.objects.get(code=DEMO_PLATFORM_CODE)
     platform_client_register(
         platform=platform,
@@ -32,6 +35,23 @@ def load(*, stdout) -> None:
         secret=DEMO_CLIENT_SECRET,
         rotate_secret=True,
         now=timezone.now(),
+    )
+    now = timezone.now()
+    Stream.objects.update_or_create(
+        platform=platform,
+        defaults={
+            "delivery_method": ssf_events.PUSH,
+            "endpoint_url": f"{DEMO_URL}/ssf/events",
+            "authorization_header": DEMO_SSF_AUTHORIZATION,
+            "updated_at": now,
+        },
+        create_defaults={
+            "delivery_method": ssf_events.PUSH,
+            "endpoint_url": f"{DEMO_URL}/ssf/events",
+            "authorization_header": DEMO_SSF_AUTHORIZATION,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     membership = (
         Membership.objects.filter(user__email=DEMO_ADMIN_EMAIL).select_related("user").first()

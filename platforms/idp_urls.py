@@ -1,7 +1,7 @@
 """allauth's provider URLs (namespace ``idp:oidc``) with the platforms' gates.
 
 The same paths and URL names as ``allauth.idp.urls``; only the views of
-``authorization`` and ``token`` are replaced by the wrappers of
+``authorization``, ``token`` and ``configuration`` are replaced by the wrappers of
 ``platforms.views`` (allauth has no per-user authorisation hook). Keeping the
 names means ``reverse("idp:oidc:authorization")`` and ``resolve()`` (used by
 the CGU gate to recognise an SSO sign-in) see the wrapped endpoint.
@@ -12,7 +12,11 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
 
-OVERRIDES = {"authorization": views.authorize, "token": views.token}
+OVERRIDES = {
+    "authorization": views.authorize,
+    "token": views.token,
+    "configuration": views.configuration,
+}
 
 
 def _with_overrides(patterns: list) -> list:

@@ -152,3 +152,7 @@ class PlatformLogin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.platform}"
+
+
+# The SAML identity provider's models live in their subpackage (platforms/saml/).
+from .saml.models import SamlSession, SamlSubject, SeenRequest, ServiceProvider  # noqa: E402, F401

@@ -20,6 +20,8 @@ from accounts import hooks
 from accounts.models import Membership, User
 
 from .models import Access, Platform, Role
+from .ssf import events as ssf_events
+from .ssf.services import ssf_events_enqueue, ssf_subjects_record
 
 
 def access_check(*, platform: Platform, role: Role) -> None:
@@ -64,6 +66,14 @@ def access_grant(
         defaults={"granted_by": granted_by, "granted_at": now},
     )
     if created:
+        # The platform keeps hearing about him after this access ends.
+        ssf_subjects_record(user_ids=[membership.user_id], platform_id=platform.pk, now=now)
+        ssf_events_enqueue(
+            event_type=ssf_events.TOKEN_CLAIMS_CHANGE,
+            user_ids=[membership.user_id],
+            platform_ids=[platform.pk],
+            now=now,
+        )
         hooks.journal(
             user=membership.user,
             actor=granted_by,
@@ -84,10 +94,18 @@ def access_revoke(*, access: Access, revoked_by: User | None, now) -> bool:
 
     Deletes: the ``Access`` row only. The membership stays.
     """
+    membership = access.membership
+    # Before the row goes: a platform hears about everyone who held an access.
+    ssf_subjects_record(user_ids=[membership.user_id], platform_id=access.platform_id, now=now)
     deleted, _rows = Access.objects.filter(pk=access.pk).delete()
     if not deleted:
         return False
-    membership = access.membership
+    ssf_events_enqueue(
+        event_type=ssf_events.TOKEN_CLAIMS_CHANGE,
+        user_ids=[membership.user_id],
+        platform_ids=[access.platform_id],
+        now=now,
+    )
     hooks.journal(
         user=membership.user,
         actor=revoked_by,

@@ -7,6 +7,7 @@ back-channel logout to each platform (``sessions.revoke_all``).
 
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
+from django.utils import timezone
 
 from .sessions import revoke_all
 
@@ -14,4 +15,4 @@ from .sessions import revoke_all
 @receiver(user_logged_out, dispatch_uid="platforms_sso_logout")
 def end_sso_on_logout(sender, request, user, **kwargs) -> None:
     if user is not None and user.pk is not None:
-        revoke_all(user=user)
+        revoke_all(user=user, now=timezone.now())

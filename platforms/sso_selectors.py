@@ -35,12 +35,24 @@ def user_habilitations(*, user: User, platform: Platform) -> list[dict]:
     """The ``habilitations`` claim: the user's organisations and roles on ``platform``.
 
     One entry per organisation, ordered by SIRET, with its roles' codes sorted;
-    two queries whatever the number of organisations.
+    one query whatever the number of organisations.
     """
-    accesses = (
-        Access.objects.filter(membership__user=user, platform=platform)
-        .select_related("membership__organisation", "role")
-        .order_by("membership__organisation__siret", "role__code")
+    return _habilitations(Access.objects.filter(membership__user=user, platform=platform))
+
+
+def user_habilitations_for_client(*, user: User, client: Client) -> list[dict]:
+    """``user_habilitations`` on the centralised platform of ``client`` (one query;
+    empty when the client belongs to no centralised platform)."""
+    return _habilitations(
+        Access.objects.filter(
+            membership__user=user, platform__oidc_client=client, platform__is_centralised=True
+        )
+    )
+
+
+def _habilitations(accesses) -> list[dict]:
+    accesses = accesses.select_related("membership__organisation", "role").order_by(
+        "membership__organisation__siret", "role__code"
     )
     by_siret: dict[str, dict] = {}
     for access in accesses:

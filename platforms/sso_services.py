@@ -3,7 +3,8 @@
 - ``platform_client_register``: links a centralised platform to its OpenID
   Connect client (created with an empty ``owner``: allauth deletes a client
   with its owner user) and returns the secret, which is stored hashed and
-  therefore shown once.
+  therefore shown once (HMAC-SHA-256 under the server pepper,
+  ``platforms.oidc.clientauth``).
 - ``platform_login_record``: an authorization code was issued to a platform
   for a user — remembers the platform for back-channel logout and records
   activity through the ``PLATFORMS_ACTIVITY_RECORDER`` hook.
@@ -24,6 +25,7 @@ from accounts.models import User
 from . import hooks
 from .models import Platform, PlatformLogin
 from .oidc import PLATFORM_SCOPES
+from .oidc.clientauth import hash_client_secret
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ def platform_client_register(
     rotate_secret: bool = False,
     client_id: str | None = None,
     secret: str | None = None,
+    native: bool | None = None,
     now,
 ) -> ClientRegistration:
     """Create (or update) the OIDC client of ``platform``.
@@ -69,6 +72,9 @@ def platform_client_register(
     ``ValidationError`` (French message) for a non-centralised platform or a bad URI.
     ``client_id`` and ``secret`` may be imposed at creation (demo data, a
     platform moving from another provider); otherwise they are generated.
+    ``native=True`` registers a native application (``application_type``):
+    only then may a loopback redirect URI use any port (RFC 8252 §7.3); every
+    other redirect URI must match exactly. ``None`` keeps the current type.
     """
     if not platform.is_centralised:
         raise ValidationError(
@@ -105,9 +111,13 @@ def platform_client_register(
     client.set_redirect_uris(redirect_uris)
     if post_logout_redirect_uris is not None or created:
         client.set_post_logout_redirect_uris(post_logout)
+    if native is not None or created:
+        client.data = client.data if isinstance(client.data, dict) else {}
+        metadata = client.data.setdefault("client_metadata", {})
+        metadata["application_type"] = "native" if native else "web"
     if created or rotate_secret:
         issued = secret or get_adapter().generate_client_secret()
-        client.set_secret(issued)
+        client.secret = hash_client_secret(issued)
     client.full_clean(exclude=["id", "secret"])
     client.save()
     update_fields = []

@@ -16,6 +16,7 @@ from django.utils import timezone
 from . import app_settings
 from .logout import logout_token_encode
 from .models import Platform
+from .saml.tasks import saml_logout_send  # noqa: F401 — registered with the platforms' tasks
 
 logger = logging.getLogger(__name__)
 

@@ -2,24 +2,29 @@
 
 - ``authorize`` wraps allauth's authorization endpoint (allauth has no
   per-user authorisation hook): an inactive account or an account without a
-  role on the platform never gets a code; PKCE must use S256; each code issued
+  role on the platform never gets a code; ``max_age`` is honoured; each code issued
   is recorded as a platform sign-in (activity, back-channel logout target).
-- ``token`` wraps allauth's token endpoint to count each refresh as activity.
+- ``token`` wraps allauth's token endpoint: client-authentication throttle,
+  refresh grace window, ``WWW-Authenticate: Basic``, refresh as activity.
+- ``configuration`` is allauth's discovery with every URL built from the issuer.
 - ``activity`` is ``POST /api/v1/activity``; ``openapi`` describes it.
 """
 
 import json
-from urllib.parse import parse_qs, urlparse
+import time
+from urllib.parse import parse_qs, urlparse, urlsplit
 
 from allauth.core.internal.httpkit import add_query_params
+from allauth.idp.oidc import app_settings as allauth_settings
 from allauth.idp.oidc import views as oidc_views
 from allauth.idp.oidc.adapter import get_adapter
-from allauth.idp.oidc.internal.clientkit import is_redirect_uri_allowed
-from allauth.idp.oidc.models import Token
+from allauth.idp.oidc.models import Client, Token
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import RequestDataTooBig
 from django.core.signing import BadSignature, Signer
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -31,6 +36,9 @@ from . import activity as activity_services
 from . import app_settings, hooks, openapi
 from . import sso_selectors as selectors
 from . import sso_services as services
+from .oidc import clientauth, families
+from .oidc.redirects import redirect_uri_registered
+from .oidc.sessions import authenticated_at
 
 
 def _authorize_params(request) -> dict:
@@ -48,26 +56,26 @@ def _authorize_params(request) -> dict:
 def _refuse(request, platform, *, reason: str, params: dict) -> HttpResponse:
     prompt = (params.get("prompt") or "").split()
     redirect_uri = params.get("redirect_uri") or ""
-    client = platform.oidc_client
-    if (
-        "none" in prompt
-        and redirect_uri
-        and is_redirect_uri_allowed(
-            redirect_uri, client.get_redirect_uris(), client.allow_uri_wildcards
-        )
-    ):
-        query = {"error": "access_denied"}
-        if params.get("state"):
-            query["state"] = params["state"]
-        response = HttpResponse(status=302)
-        response["Location"] = add_query_params(redirect_uri, query)
-        return response
+    if "none" in prompt and redirect_uri_registered(platform.oidc_client, redirect_uri):
+        return _client_redirect(redirect_uri, error="access_denied", state=params.get("state"))
     context = {
         "platform": platform,
         "reason": reason,
         "granters": selectors.access_granters(user=request.user) if reason == "no_access" else [],
     }
     return render(request, "platforms/authorize_refused.html", context, status=403)
+
+
+def _client_redirect(redirect_uri: str, *, error: str, state: str | None, description=None):
+    """An authorization error sent back to the client (RFC 6749 §4.1.2.1)."""
+    query = {"error": error}
+    if description:
+        query["error_description"] = description
+    if state:
+        query["state"] = state
+    response = HttpResponse(status=302)
+    response["Location"] = add_query_params(redirect_uri, query)
+    return response
 
 
 def _issued_code(response) -> bool:
@@ -77,40 +85,82 @@ def _issued_code(response) -> bool:
     return "code" in query and "error" not in query
 
 
+def _max_age_exceeded(request, params: dict, platform) -> HttpResponse | None:
+    """OIDC Core §3.1.2.1: a sign-in older than ``max_age`` seconds must be done again.
+
+    Returns the redirect to a fresh authentication (allauth's reauthentication,
+    back to this very request afterwards), an ``invalid_request`` for a
+    malformed ``max_age``, or None when the session is recent enough.
+    """
+    raw = params.get("max_age")
+    if raw in (None, ""):
+        return None
+    try:
+        max_age = int(raw)
+        if max_age < 0:
+            raise ValueError(raw)
+    except (TypeError, ValueError):
+        redirect_uri = params.get("redirect_uri") or ""
+        if redirect_uri_registered(platform.oidc_client, redirect_uri):
+            return _client_redirect(
+                redirect_uri,
+                error="invalid_request",
+                state=params.get("state"),
+                description="max_age must be a non-negative integer",
+            )
+        return render(
+            request,
+            "platforms/authorize_error.html",
+            {"message": _("Paramètre max_age invalide.")},
+            status=400,
+        )
+    authenticated = authenticated_at(request)
+    if authenticated is not None and time.time() - authenticated <= max_age:
+        return None
+    return HttpResponseRedirect(
+        add_query_params(
+            reverse("account_reauthenticate"), {REDIRECT_FIELD_NAME: request.get_full_path()}
+        )
+    )
+
+
 @never_cache
 @xframe_options_deny
 @csrf_exempt  # allauth's view enforces CSRF itself on the consent POST
 def authorize(request):
-    """allauth's authorization endpoint, behind the platforms' access rules."""
+    """allauth's authorization endpoint, behind the platforms' access rules.
+
+    PKCE (S256 only, for every client), redirect URI matching and the
+    refusals sent back to the client are the validator's
+    (``platforms.oidc.server``); this wrapper adds who may enter the platform
+    and ``max_age``; allauth handles ``prompt=login``.
+    """
     params = _authorize_params(request)
     platform = selectors.platform_for_client_id(client_id=params.get("client_id") or "")
-    method = params.get("code_challenge_method")
-    if params.get("code_challenge") and method != "S256":
-        return render(
-            request,
-            "platforms/authorize_error.html",
-            {"message": _("PKCE : seule la méthode S256 est acceptée.")},
-            status=400,
-        )
     user = request.user
     prompt = (params.get("prompt") or "").split()
     if platform is None or not user.is_authenticated or "login" in prompt:
         # Unknown clients get allauth's error page; anonymous users its login.
-        if platform is None and params.get("client_id") and user.is_authenticated:
-            from allauth.idp.oidc.models import Client
-
-            if Client.objects.filter(pk=params["client_id"]).exists():
-                return render(
-                    request,
-                    "platforms/authorize_error.html",
-                    {"message": _("Ce client n'est rattaché à aucune plateforme centralisée.")},
-                    status=403,
-                )
+        if (
+            platform is None
+            and params.get("client_id")
+            and user.is_authenticated
+            and Client.objects.filter(pk=params["client_id"]).exists()
+        ):
+            return render(
+                request,
+                "platforms/authorize_error.html",
+                {"message": _("Ce client n'est rattaché à aucune plateforme centralisée.")},
+                status=403,
+            )
         return oidc_views.authorization(request)
     if not user.is_active:
         return _refuse(request, platform, reason="inactive", params=params)
     if not selectors.user_has_access(user=user, platform=platform):
         return _refuse(request, platform, reason="no_access", params=params)
+    stale = _max_age_exceeded(request, params, platform)
+    if stale is not None:
+        return stale
     for gate in hooks.authorize_gates():
         # e.g. the legal app's CGU gate: a response (redirect to accept the
         # terms) stops the flow before any code is issued.
@@ -123,63 +173,98 @@ def authorize(request):
     return response
 
 
-def _refresh_token_row(value: str) -> Token | None:
-    if not value:
-        return None
-    return (
-        Token.objects.valid()
-        .filter(type=Token.Type.REFRESH_TOKEN, hash=get_adapter().hash_token(value))
-        .select_related("user", "client")
-        .first()
+def _throttled(wait: int) -> JsonResponse:
+    response = JsonResponse(
+        {
+            "error": "invalid_client",
+            "error_description": _(
+                "Trop d'échecs d'authentification du client : réessayez dans %(seconds)s s."
+            )
+            % {"seconds": wait},
+        },
+        status=429,
     )
+    response["Retry-After"] = str(wait)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _grace_replay(request, *, now) -> JsonResponse | None:
+    """The pair already issued for a just-rotated refresh token (grace window)."""
+    value = request.POST.get("refresh_token", "")
+    if not value or not families.grace_pending(value):
+        return None
+    client = clientauth.authenticate_client(request, now=now)
+    if client is None:
+        return None
+    pair = families.grace_replay(old_value=value, client_id=client.id)
+    if pair is None:
+        return None
+    response = JsonResponse(pair)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
 
 
 @csrf_exempt  # token endpoint: client authentication, not cookies
 def token(request):
-    """allauth's token endpoint, with the platforms' rules on refresh.
+    """allauth's token endpoint, with the platforms' rules.
 
-    A refresh for an account that no longer holds any role on the platform is
-    refused (``invalid_grant``) and that platform's tokens of the account are
-    dropped; a successful refresh counts as activity.
+    - failed client authentications are throttled per client id and per IP
+      (429 with ``Retry-After``); a failed authentication answers 401 with
+      ``WWW-Authenticate: Basic`` (RFC 6749 §5.2);
+    - a just-rotated refresh token presented again within the grace window
+      gets the same pair (``platforms.oidc.families``);
+    - the refresh rules (access still held, reuse detection) are the
+      validator's, and so is recording a successful refresh as activity.
     """
+    now = timezone.now()
     is_refresh = request.method == "POST" and request.POST.get("grant_type") == "refresh_token"
-    if is_refresh:
-        current = _refresh_token_row(request.POST.get("refresh_token", ""))
-        platform = selectors.platform_for_client(client=current.client) if current else None
-        if (
-            current is not None
-            and current.user is not None
-            and platform is not None
-            and not selectors.user_has_access(user=current.user, platform=platform)
-        ):
-            Token.objects.filter(user=current.user, client=current.client).delete()
-            return JsonResponse(
-                {
-                    "error": "invalid_grant",
-                    "error_description": _("Le compte n'a plus de rôle sur cette plateforme."),
-                },
-                status=400,
-            )
+    if request.method == "POST":
+        wait = clientauth.throttled_for(
+            request, client_id=clientauth.presented_client_id(request), now=now
+        )
+        if wait is not None:
+            return _throttled(wait)
+        if is_refresh:
+            replayed = _grace_replay(request, now=now)
+            if replayed is not None:
+                return replayed
     response = oidc_views.token(request)
-    if is_refresh and response.status_code == 200:
-        try:
-            access_token = json.loads(response.content).get("access_token")
-        except (ValueError, AttributeError):
-            access_token = None
-        if access_token:
-            issued = (
-                Token.objects.filter(
-                    type=Token.Type.ACCESS_TOKEN, hash=get_adapter().hash_token(access_token)
-                )
-                .select_related("user", "client")
-                .first()
-            )
-            platform = selectors.platform_for_client(client=issued.client) if issued else None
-            if issued and issued.user and platform:
-                services.platform_refresh_record(
-                    user=issued.user, platform=platform, now=timezone.now()
-                )
+    if response.status_code == 401:
+        response["WWW-Authenticate"] = f'Basic realm="{app_settings.issuer()}"'
     return response
+
+
+DISCOVERY_URLS = {
+    "authorization_endpoint": "idp:oidc:authorization",
+    "token_endpoint": "idp:oidc:token",
+    "userinfo_endpoint": "idp:oidc:userinfo",
+    "end_session_endpoint": "idp:oidc:logout",
+    "jwks_uri": "idp:oidc:jwks",
+    "revocation_endpoint": "idp:oidc:revoke",
+    "introspection_endpoint": "idp:oidc:introspect",
+    "registration_endpoint": "idp:oidc:client_registration",
+}
+
+
+def issuer_url(path: str) -> str:
+    """``path`` on the configured issuer's origin (never the request's Host)."""
+    parts = urlsplit(app_settings.issuer())
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+@require_GET
+def configuration(request):
+    """Discovery (OIDC Discovery §3, RFC 8414 §2): every URL built from the issuer."""
+    response = oidc_views.configuration(request)
+    data = json.loads(response.content)
+    for key, name in DISCOVERY_URLS.items():
+        if key in data and not (key == "userinfo_endpoint" and allauth_settings.USERINFO_ENDPOINT):
+            data[key] = issuer_url(reverse(name))
+    result = JsonResponse(data)
+    result["Access-Control-Allow-Origin"] = "*"
+    return result
 
 
 def _api_error(status: int, code: str, message: str, **headers) -> JsonResponse:

@@ -27,6 +27,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import UserPageInline
 from lifecycle import services as lifecycle_services
 from lifecycle.calendar import paris_date
 from lifecycle.labels import instant
@@ -271,17 +272,32 @@ class BlocklistEntryAdmin(admin.ModelAdmin):
 
 @admin.register(LostCredentialsReport)
 class LostCredentialsReportAdmin(admin.ModelAdmin):
-    list_display = ["user", "reported_at", "status", "issued_at", "issued_by"]
-    list_filter = ["status"]
+    list_display = ["user", "reported_at", "status", "origin", "issued_at", "issued_by"]
+    list_filter = ["status", "origin"]
     list_select_related = ["user", "issued_by"]
     search_fields = ["user__email"]
     readonly_fields = [f.name for f in LostCredentialsReport._meta.fields if f.name != "id"]
     ordering = ["reported_at"]
     show_full_result_count = False
-    actions = ["issue_access"]
+    actions = ["suspend_reported", "issue_access"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(
+        description=_("Suspendre le compte signalé (signalement vérifié)"),
+        permissions=["change"],
+    )
+    def suspend_reported(self, request, queryset):
+        """Anonymous reports on staff accounts wait here: an agent checks, then suspends."""
+        _each(
+            self,
+            request,
+            queryset.filter(status=LostCredentialsReport.Status.TO_REVIEW),
+            lambda obj, actor, now: services.lost_credentials_report(
+                user=obj.user, reported_by=actor, now=now
+            ),
+        )
 
     @admin.action(
         description=_("Délivrer un nouvel accès (lien de réinitialisation)"),
@@ -478,3 +494,26 @@ class AccountSuspensionAdmin(admin.ModelAdmin):
                 user=obj, reported_by=actor, now=now
             ),
         )
+
+
+class ProofRequestUserInline(UserPageInline):
+    """The user's proofs of authority, on his back-office page (ACCOUNTS_USER_ADMIN_INLINES)."""
+
+    model = ProofRequest
+    fk_name = "user"
+    fields = ["organisation", "status", "requested", "due", "decision_reason"]
+    ordering = ["-requested_at"]
+    show_change_link = True
+    verbose_name = _("justificatif de pouvoir")
+    verbose_name_plural = _("Justificatifs de pouvoir")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation")
+
+    @admin.display(description=_("demandé le"))
+    def requested(self, obj):
+        return instant(obj.requested_at)
+
+    @admin.display(description=_("échéance"))
+    def due(self, obj):
+        return instant(obj.due_at)

@@ -60,5 +60,18 @@ def lost_credentials_rates() -> list[tuple[int, int]]:
     return list(getattr(settings, "PRIVACY_LOST_CREDENTIALS_RATES", [(5, 60), (20, 3600)]))
 
 
+def lost_credentials_target_rates() -> list[tuple[int, int]]:
+    """(max requests, window seconds) per reported address (known or not): 3 an hour,
+    5 a day by default, so the form cannot flood one mailbox with links."""
+    return list(
+        getattr(settings, "PRIVACY_LOST_CREDENTIALS_TARGET_RATES", [(3, 3600), (5, 86400)])
+    )
+
+
+def lost_credentials_link_hours() -> int:
+    """Validity of the emailed "Oui, suspendre mon compte" link (default 24 hours)."""
+    return getattr(settings, "PRIVACY_LOST_CREDENTIALS_LINK_HOURS", 24)
+
+
 def site_url() -> str:
     return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")

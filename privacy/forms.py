@@ -45,6 +45,17 @@ class LostCredentialsForm(forms.Form):
     )
 
 
+class LostCredentialsSignedInForm(forms.Form):
+    """The signed-in owner's report: his own account, no address to type."""
+
+    message = forms.CharField(
+        label=_("Précisions (facultatif)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class ProofUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Justificatif (PDF, PNG ou JPEG)"),

@@ -178,16 +178,28 @@ class BlocklistEntry(models.Model):
         return f"{self.get_kind_display()} : {self.value}"
 
 
+class ReportOrigin(models.TextChoices):
+    """Where a lost-credentials report came from (journaled with every report)."""
+
+    AGENT = "agent", _("Agent OPCO")
+    SIGNED_IN = "signed_in", _("Titulaire connecté")
+    EMAIL_LINK = "email_link", _("Lien de confirmation reçu par e-mail")
+    ANONYMOUS = "anonymous", _("Formulaire public (anonyme)")
+
+
 class LostCredentialsReport(models.Model):
     """A report of lost or stolen credentials, queued for an agent.
 
     Rows exist only for reports that matched an account (an unknown email
-    leaves nothing behind).
+    leaves nothing behind). A ``pending`` report means the account is
+    suspended; a ``to_review`` one (an anonymous report on an OPCO staff
+    account) suspended nothing: an agent checks it first.
     """
 
     ERASURE = "cascade"
 
     class Status(models.TextChoices):
+        TO_REVIEW = "to_review", _("Compte OPCO signalé anonymement — à vérifier")
         PENDING = "pending", _("À traiter")
         ACCESS_ISSUED = "access_issued", _("Nouvel accès envoyé")
         RESOLVED = "resolved", _("Accès rétabli")
@@ -222,6 +234,9 @@ class LostCredentialsReport(models.Model):
     )
     new_email = models.EmailField(_("nouvelle adresse de connexion"), blank=True)
     resolved_at = models.DateTimeField(_("accès rétabli le"), null=True, blank=True)
+    origin = models.CharField(
+        _("origine"), max_length=16, choices=ReportOrigin.choices, default=ReportOrigin.AGENT
+    )
 
     class Meta:
         verbose_name = _("signalement d'identifiants perdus ou volés")
@@ -230,6 +245,37 @@ class LostCredentialsReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_status_display()})"
+
+
+class LostCredentialsConfirmation(models.Model):
+    """A one-use link sent to an account's address after an anonymous report.
+
+    Only following it ("Oui, suspendre mon compte") suspends the account: an
+    anonymous visitor who knows an address cannot lock its owner out. The
+    token itself is never stored, only its SHA-256. Invariants: a row is used
+    at most once (``used_at``) and never after ``expires_at``.
+    """
+
+    ERASURE = "cascade"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="lost_credentials_confirmations",
+        verbose_name=_("compte"),
+    )
+    token_hash = models.CharField(_("empreinte du lien"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("envoyé le"))
+    expires_at = models.DateTimeField(_("expire le"))
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("confirmation de signalement d'identifiants perdus")
+        verbose_name_plural = _("confirmations de signalement d'identifiants perdus")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class ProofRequest(models.Model):

@@ -11,7 +11,9 @@ lifecycle deactivates an account left with no membership.
 """
 
 import datetime as dt
+import hashlib
 import os
+import secrets
 import unicodedata
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import filetype
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -30,14 +33,18 @@ from lifecycle import services as lifecycle_services
 from lifecycle.models import AccountState, DeactivationReason, SuspensionReason
 from platforms.models import Access, Platform, Role
 from platforms.sessions import revoke_all
+from platforms.ssf import events as ssf_events
+from platforms.ssf.services import ssf_events_enqueue
 
 from . import app_settings, calendar, emails
 from .models import (
     ClosureRequest,
     DpoRequest,
+    LostCredentialsConfirmation,
     LostCredentialsReport,
     ProofDocument,
     ProofRequest,
+    ReportOrigin,
 )
 
 REASON_CLOSURE_REQUEST = DeactivationReason.CLOSURE_REQUEST
@@ -244,41 +251,68 @@ def _stages_due(stages, *, sent, deadline, now) -> list[int]:
 # --- Lost or stolen credentials ----------------------------------------------
 
 
+OPEN_REPORT_STATUSES = (
+    LostCredentialsReport.Status.TO_REVIEW,
+    LostCredentialsReport.Status.PENDING,
+    LostCredentialsReport.Status.ACCESS_ISSUED,
+)
+
+
 @transaction.atomic
 def lost_credentials_report(
-    *, user: User, now, reported_by: User | None = None, message: str = ""
+    *,
+    user: User,
+    now,
+    reported_by: User | None = None,
+    message: str = "",
+    origin: str = ReportOrigin.AGENT,
+    ip: str = "",
 ) -> LostCredentialsReport | None:
     """Suspend ``user`` at once and queue him for an agent (no-op if already queued).
 
-    ``reported_by`` is the agent when OPCO reports it, None for the public form.
-    Side effects: lifecycle ``account_suspend(reason=lost_credentials)`` (sessions
-    and tokens revoked); the account's owner is emailed. An account deactivated
-    on path a (no sign-in possible, deletion on its way) is left alone: a report
-    must not stop its deletion clock. Returns None then.
+    Only for reports whose author is trusted to speak for the account: an agent
+    (``reported_by``), the owner signed in (``origin=signed_in``) or the owner
+    who followed the emailed link (``origin=email_link``). An anonymous report
+    goes through ``lost_credentials_request`` instead and never lands here
+    directly. Side effects: lifecycle ``account_suspend(reason=lost_credentials)``
+    (sessions and tokens revoked); the account's owner is emailed; a journal
+    row with the origin. An account deactivated on path a (no sign-in possible,
+    deletion on its way) is left alone: a report must not stop its deletion
+    clock. Returns None then. A ``to_review`` report on the account (anonymous
+    report on a staff account) becomes ``pending``.
     """
     if user.state == AccountState.DEACTIVATED and not lifecycle_services.reactivates_on_sign_in(
         user
     ):
         return None
-    open_report = LostCredentialsReport.objects.filter(
-        user=user,
-        status__in=[
-            LostCredentialsReport.Status.PENDING,
-            LostCredentialsReport.Status.ACCESS_ISSUED,
-        ],
-    ).first()
-    if open_report is not None:
-        return open_report
-    report = LostCredentialsReport.objects.create(
-        user=user, reported_at=now, reported_by=reported_by, message=message[:2000]
+    open_report = (
+        LostCredentialsReport.objects.select_for_update()
+        .filter(user=user, status__in=OPEN_REPORT_STATUSES)
+        .first()
     )
+    if open_report is not None and open_report.status != LostCredentialsReport.Status.TO_REVIEW:
+        return open_report
+    if open_report is None:
+        report = LostCredentialsReport.objects.create(
+            user=user,
+            reported_at=now,
+            reported_by=reported_by,
+            message=message[:2000],
+            origin=origin,
+        )
+    else:
+        report = open_report
+        report.status = LostCredentialsReport.Status.PENDING
+        report.reported_by = reported_by
+        report.save(update_fields=["status", "reported_by"])
     hooks.journal(
         user=user,
         actor=reported_by,
         action="lost_credentials_reported",
         at=now,
-        data={"report": report.pk, "via": "agent" if reported_by else "public_form"},
+        data={"report": report.pk, "via": origin, **({"ip": ip} if ip else {})},
     )
+    ssf_events_enqueue(event_type=ssf_events.CREDENTIAL_COMPROMISE, user_ids=[user.pk], now=now)
     _lifecycle().account_suspend(
         user=user,
         actor=reported_by,
@@ -290,20 +324,108 @@ def lost_credentials_report(
     return report
 
 
-def lost_credentials_report_email(*, email: str, now, message: str = "") -> bool:
-    """The public form's work: report the account of ``email`` if there is one.
-
-    Returns whether an account matched (never shown to the requester).
-    """
+def _account_of(email: str) -> User | None:
     email = (email or "").strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
         user = address.user if address else None
+    return user
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 of a confirmation token (the only form stored)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def lost_credentials_request(*, email: str, now, message: str = "", ip: str = "") -> bool:
+    """The public (anonymous) form's work: never suspends by itself.
+
+    - unknown address: nothing is written, nothing is sent;
+    - OPCO staff account (``is_staff`` or ``is_superuser``): a ``to_review``
+      report queued for the agents in the back-office, nothing suspended, no
+      mail (an attacker must not be able to disable the back-office);
+    - any other account: a one-use link valid
+      ``PRIVACY_LOST_CREDENTIALS_LINK_HOURS`` (24 h) is emailed to the
+      account's sign-in address; only following it suspends.
+    Every matched report is journaled with its origin (``anonymous``) and IP.
+    Returns whether an account matched (never shown to the requester).
+    """
+    user = _account_of(email)
     if user is None:
         return False
-    lost_credentials_report(user=user, now=now, message=message)
+    if user.state == AccountState.DEACTIVATED and not lifecycle_services.reactivates_on_sign_in(
+        user
+    ):
+        return True
+    if user.is_staff or user.is_superuser:
+        report = LostCredentialsReport.objects.filter(
+            user=user, status__in=OPEN_REPORT_STATUSES
+        ).first()
+        if report is None:
+            report = LostCredentialsReport.objects.create(
+                user=user,
+                reported_at=now,
+                message=message[:2000],
+                status=LostCredentialsReport.Status.TO_REVIEW,
+                origin=ReportOrigin.ANONYMOUS,
+            )
+        hooks.journal(
+            user=user,
+            actor=None,
+            action="lost_credentials_reported",
+            at=now,
+            data={"report": report.pk, "via": ReportOrigin.ANONYMOUS, "ip": ip, "queued": True},
+        )
+        return True
+    token = secrets.token_urlsafe(32)
+    LostCredentialsConfirmation.objects.create(
+        user=user,
+        token_hash=token_hash(token),
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=app_settings.lost_credentials_link_hours()),
+    )
+    hooks.journal(
+        user=user,
+        actor=None,
+        action="lost_credentials_reported",
+        at=now,
+        data={"via": ReportOrigin.ANONYMOUS, "ip": ip, "confirmation_sent": True},
+    )
+    path = reverse("privacy:lost_credentials_confirm", kwargs={"token": token})
+    emails.send_on_commit(
+        "lost_credentials_confirm",
+        to=[user.email],
+        context={
+            "user": user,
+            "confirm_url": app_settings.site_url() + path,
+            "hours": app_settings.lost_credentials_link_hours(),
+        },
+    )
     return True
+
+
+# Kept for callers of the former name (the public form's task).
+lost_credentials_report_email = lost_credentials_request
+
+
+@transaction.atomic
+def lost_credentials_confirm(*, token: str, now) -> LostCredentialsReport | None:
+    """Follow the emailed link: suspend the account; None when the link is unknown,
+    used or expired (nothing changes then). The link is spent even if the account
+    was already suspended."""
+    confirmation = (
+        LostCredentialsConfirmation.objects.select_for_update()
+        .select_related("user")
+        .filter(token_hash=token_hash(token or ""), used_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if confirmation is None:
+        return None
+    confirmation.used_at = now
+    confirmation.save(update_fields=["used_at"])
+    return lost_credentials_report(user=confirmation.user, now=now, origin=ReportOrigin.EMAIL_LINK)
 
 
 def _reset_link(user: User) -> str:
@@ -668,7 +790,7 @@ def proof_request_expire(*, request: ProofRequest, now) -> ProofRequest:
     request.suspended_at = now
     request.suspended_accesses = snapshot
     request.save(update_fields=["status", "suspended_at", "suspended_accesses"])
-    revoke_all(user=request.user)
+    revoke_all(user=request.user, now=now)
     hooks.journal(
         user=request.user,
         actor=None,

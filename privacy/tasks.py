@@ -7,9 +7,10 @@ from . import services
 
 
 @shared_task(acks_late=True)
-def lost_credentials_report_task(email: str, message: str = "") -> None:
-    """The lost-credentials form's work, out of the request (same timing for every email)."""
-    services.lost_credentials_report_email(email=email, now=timezone.now(), message=message)
+def lost_credentials_report_task(email: str, message: str = "", ip: str = "") -> None:
+    """The anonymous lost-credentials form's work, out of the request (same timing for
+    every email): a confirmation link to the owner, or the agents' queue for staff."""
+    services.lost_credentials_request(email=email, now=timezone.now(), message=message, ip=ip)
 
 
 @shared_task(acks_late=True)

@@ -18,6 +18,16 @@ urlpatterns = [
     path("mes-donnees/dpo/", views.dpo_request_create, name="dpo_request"),
     path("identifiants-perdus/", views.lost_credentials, name="lost_credentials"),
     path("identifiants-perdus/envoye/", views.lost_credentials_done, name="lost_credentials_done"),
+    path(
+        "identifiants-perdus/suspendu/",
+        views.lost_credentials_suspended,
+        name="lost_credentials_suspended",
+    ),
+    path(
+        "identifiants-perdus/confirmer/<str:token>/",
+        views.lost_credentials_confirm,
+        name="lost_credentials_confirm",
+    ),
     path("justificatifs/<int:pk>/", views.proof_detail, name="proof_detail"),
     path("justificatifs/document/<uuid:pk>/", views.proof_document, name="proof_document"),
     path(

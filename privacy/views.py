@@ -7,6 +7,7 @@ otherwise). An organisation administrator removes a member in "Mon
 organisation" (``accounts:org_member_remove``), not here.
 """
 
+import hashlib
 import json
 
 from django.contrib import messages
@@ -28,10 +29,11 @@ from .forms import (
     ClosureRequestForm,
     DpoRequestForm,
     LostCredentialsForm,
+    LostCredentialsSignedInForm,
     ProfileForm,
     ProofUploadForm,
 )
-from .models import ClosureRequest, ProofDocument, ProofRequest
+from .models import ClosureRequest, ProofDocument, ProofRequest, ReportOrigin
 from .tasks import lost_credentials_report_task
 
 
@@ -150,28 +152,80 @@ def dpo_request_create(request):
 
 @require_http_methods(["GET", "POST"])
 def lost_credentials(request):
-    """Public form. The answer never depends on whether the email has an account:
-    the lookup and the suspension run in a task after the response."""
+    """Lost or stolen credentials.
+
+    Signed in, the owner's report suspends his account at once. Anonymous, the
+    answer never depends on whether the email has an account: the lookup runs
+    in a task after the response, and it only sends the account's address a
+    one-use confirmation link (staff accounts go to the agents' queue). Limited
+    per client IP (429) and per reported address (silently: same answer).
+    """
+    if request.user.is_authenticated:
+        return _lost_credentials_signed_in(request)
     form = LostCredentialsForm(request.POST or None)
     if request.method == "POST":
+        now_ts = timezone.now().timestamp()
+        ip = client_ip(request)
         allowed = ratelimit.hit(
             scope="lost_credentials",
-            key=client_ip(request),
+            key=ip,
             rates=app_settings.lost_credentials_rates(),
-            now_ts=timezone.now().timestamp(),
+            now_ts=now_ts,
         )
         if not allowed:
             return render(request, "privacy/lost_credentials_limited.html", status=429)
         if form.is_valid():
-            lost_credentials_report_task.delay_on_commit(
-                form.cleaned_data["email"], form.cleaned_data["message"]
+            email = form.cleaned_data["email"].strip().lower()
+            target_allowed = ratelimit.hit(
+                scope="lost_credentials_target",
+                key=hashlib.sha256(email.encode()).hexdigest(),
+                rates=app_settings.lost_credentials_target_rates(),
+                now_ts=now_ts,
             )
+            if target_allowed:
+                lost_credentials_report_task.delay_on_commit(
+                    email, form.cleaned_data["message"], ip
+                )
             return redirect("privacy:lost_credentials_done")
     return render(request, "privacy/lost_credentials.html", {"form": form})
 
 
+def _lost_credentials_signed_in(request):
+    form = LostCredentialsSignedInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.lost_credentials_report(
+            user=request.user,
+            now=timezone.now(),
+            message=form.cleaned_data["message"],
+            origin=ReportOrigin.SIGNED_IN,
+            ip=client_ip(request),
+        )
+        logout(request)
+        return redirect("privacy:lost_credentials_suspended")
+    return render(request, "privacy/lost_credentials_signed_in.html", {"form": form})
+
+
 def lost_credentials_done(request):
     return render(request, "privacy/lost_credentials_done.html")
+
+
+def lost_credentials_suspended(request):
+    return render(request, "privacy/lost_credentials_suspended.html")
+
+
+@require_http_methods(["GET", "POST"])
+def lost_credentials_confirm(request, token: str):
+    """The emailed link. GET only shows the button (mail scanners follow links);
+    the POST of "Oui, suspendre mon compte" suspends."""
+    now = timezone.now()
+    if request.method == "POST":
+        if services.lost_credentials_confirm(token=token, now=now) is not None:
+            if request.user.is_authenticated:
+                logout(request)
+            return redirect("privacy:lost_credentials_suspended")
+    elif selectors.lost_credentials_link_valid(token=token, now=now):
+        return render(request, "privacy/lost_credentials_confirm.html")
+    return render(request, "privacy/lost_credentials_link_invalid.html", status=404)
 
 
 @login_required

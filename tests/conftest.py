@@ -1,6 +1,17 @@
 """Project-wide pytest fixtures."""
 
+import shutil
+
 import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_media_removed_at_the_end():
+    """Uploaded documents of the session go to a folder of its own, removed at the end."""
+    from django.conf import settings
+
+    yield
+    shutil.rmtree(settings.PRIVATE_MEDIA_ROOT, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -38,17 +38,20 @@ INSTALLED_APPS = [
     "anymail",
     "accounts",
     "platforms",
+    "platforms.ssf",
     "lifecycle",
     "legal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -119,6 +122,11 @@ LOGIN_REDIRECT_URL = "home"
 
 # django-allauth 65.x
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Invitations (max, window seconds): per administrator and per organisation,
+# per minute and per day; an organisation administrator is anyone who signed
+# up with a new SIRET, and the invitation mail goes out with OPCO's name.
+ACCOUNTS_INVITATION_RATES_PER_ADMINISTRATOR = [(5, 60), (50, 86400)]
+ACCOUNTS_INVITATION_RATES_PER_ORGANISATION = [(10, 60), (100, 86400)]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -199,6 +207,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        # kombu's pidbox exchanges; its default is ``control/`` in the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -237,6 +247,18 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Request bodies (config/middleware.py answers 413 above these before parsing).
+# Non-file data held in memory: 2.5 MiB (a platform's 10,000-item activity batch
+# fits). Files above 1 MiB spool to a temporary file instead of memory.
+# Anonymous requests: 256 KiB, far above any public form of ours, except the
+# bearer-token API under /api/ (csrf-exempt: its view checks the token before it
+# reads the body). Signed in: 6 MiB, for the 5 MiB proof (PRIVACY_PROOF_MAX_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+REQUEST_BODY_MAX_BYTES_ANONYMOUS = 256 * 1024
+REQUEST_BODY_MAX_BYTES = 6 * 1024 * 1024
+REQUEST_BODY_API_PREFIXES = ["/api/"]
 # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -265,8 +287,10 @@ LOGGING = {
 # --- Edges between apps (accounts/platforms never import lifecycle/legal) -------
 
 ACCOUNTS_JOURNAL_WRITER = ""
+# Inlines the apps above accounts add to an end user's back-office page (dotted paths).
+ACCOUNTS_USER_ADMIN_INLINES: list[str] = []
 PLATFORMS_ACTIVITY_RECORDER = "lifecycle.services.activity_record"
-DEMO_DATA_LOADERS: list[str] = []
+DEMO_DATA_LOADERS: list[str] = ["accounts.demo.load"]
 
 # --- security ---
 # Security hardening (issue 7); see docs/security.md for what each
@@ -337,7 +361,8 @@ LEGAL_AUDIENCE_SCRIPT_URL = env.str("LEGAL_AUDIENCE_SCRIPT_URL", default="")
 LEGAL_COOKIE_NOTICE_VERSION = env.str("LEGAL_COOKIE_NOTICE_VERSION", default="2026-11")
 LEGAL_CONSENT_MONTHS = 13  # CNIL maximum; app_settings caps it at 13
 # URL names reachable before re-accepting the CGU (beyond legal pages, sign-out, /healthz).
-LEGAL_GATE_EXEMPT_URL_NAMES: list[str] = []
+# The SAML endpoints that only receive a message (the decision is gated in saml:continue).
+LEGAL_GATE_EXEMPT_URL_NAMES: list[str] = ["saml:metadata", "saml:sso", "saml:slo"]
 if LEGAL_AUDIENCE_SCRIPT_URL:
     from urllib.parse import urlsplit
 
@@ -398,6 +423,8 @@ DEMO_DATA_LOADERS += ["platforms.demo.load"]
 ACCOUNTS_JOURNAL_WRITER = "lifecycle.journal.journal_write"
 ACCOUNT_ADAPTER = "lifecycle.adapter.LifecycleAccountAdapter"
 ACCOUNT_FORMS = {
+    "add_email": "accounts.allauth_forms.AddEmailForm",
+    "change_password": "accounts.allauth_forms.ChangePasswordForm",
     "reset_password": "lifecycle.forms.ResetPasswordForm",
     "request_login_code": "lifecycle.forms.RequestLoginCodeForm",
 }
@@ -416,6 +443,12 @@ PLATFORMS_ACTIVITY_BULK_RECORDER = "lifecycle.services.activity_record_bulk"
 # GDPR rights and access protection live in the privacy app (docs/decisions.md).
 INSTALLED_APPS += ["privacy"]
 ACCOUNTS_BLOCKLIST_CHECKER = "privacy.blocklist.is_blocked"
+ACCOUNTS_USER_ADMIN_INLINES = [
+    *ACCOUNTS_USER_ADMIN_INLINES,
+    "legal.admin.CGUAcceptanceInline",
+    "legal.admin.ConsentInline",
+    "privacy.admin.ProofRequestUserInline",
+]
 PRIVACY_DPO_EMAIL = env.str("PRIVACY_DPO_EMAIL", default="dpo@opcomobilites.fr")
 PRIVACY_DPO_REMINDER_DAYS = [7, 2]
 PRIVACY_CLOSURE_HIGHLIGHT_DAYS = 30
@@ -433,6 +466,88 @@ MIDDLEWARE.insert(
 # --- cguver ---
 # Sign-up refuses a form whose CGU version is no longer in force (see legal/signup.py).
 ACCOUNTS_SIGNUP_TERMS_CHECK = "legal.signup.check_shown_version"
+
+# --- reliability ---
+# Faults the site must survive (docs/reliability.md): Redis away, a database
+# restart, a worker killed mid-send, slow clients. The three helpers are applied
+# again by production.py, which redefines the database, the cache and the broker.
+
+
+def reliable_database(database: dict) -> dict:
+    """A connection kept across requests (CONN_MAX_AGE) is checked before reuse, so
+    the first request of each thread after a database restart does not fail."""
+    database["CONN_HEALTH_CHECKS"] = True
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+        )
+    return database
+
+
+def reliable_cache(cache: dict) -> dict:
+    """Redis is a cache, not a dependency of signing in: errors degrade to a
+    per-process memory cache (config/cache.py), with short socket timeouts."""
+    if cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        cache["BACKEND"] = "config.cache.DegradingRedisCache"
+        timeout = env.float("CACHE_SOCKET_TIMEOUT", default=0.25)
+        cache.setdefault("OPTIONS", {}).update(
+            {
+                "socket_connect_timeout": timeout,
+                "socket_timeout": timeout,
+                "RETRY_AFTER": env.float("CACHE_RETRY_AFTER", default=5),
+            }
+        )
+    return cache
+
+
+def broker_transport_options(broker_url: str, options: dict) -> dict:
+    """On Redis, a visibility timeout shorter than a notice's claim
+    (LIFECYCLE_NOTICE_CLAIM_SECONDS, 600 s): an unacknowledged task comes back
+    within minutes, and a copy redelivered while the first is still sending finds
+    the claim held and does nothing."""
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {
+            "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+            "socket_connect_timeout": 1,
+            "socket_timeout": 5,
+        }
+    return options
+
+
+DATABASES["default"] = reliable_database(DATABASES["default"])
+CACHES["default"] = reliable_cache(CACHES["default"])
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
+    CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS
+)
+# One task at a time per worker process: a killed worker strands at most the
+# task it was running, not a prefetched batch.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+LIFECYCLE_NOTICE_CLAIM_SECONDS = 600
+# The sweep runs every 15 minutes; a killed sweep's lease (SQLite; PostgreSQL uses
+# an advisory lock freed with the connection) runs out before the next run.
+LIFECYCLE_SWEEP_LOCK_SECONDS = 14 * 60
+# Notice retries wait at most this long (below the visibility timeout).
+LIFECYCLE_NOTICE_RETRY_MAX_COUNTDOWN = 240
+# Messages per second handed to the mail provider by the outbox (0: no limit).
+# Providers' published limits: docs/reliability.md.
+LIFECYCLE_NOTICE_RATE = env.float("LIFECYCLE_NOTICE_RATE", default=10)
+# A send whose outcome is unknown (worker killed after handing the message over)
+# is reconciled with the provider by its Message-ID; with no answer after this
+# long it is sent again (a second mail rather than none: the notice is owed).
+LIFECYCLE_NOTICE_DOUBT_SECONDS = env.int("LIFECYCLE_NOTICE_DOUBT_SECONDS", default=3600)
+# f(*, message_id: str) -> datetime | None | raises LookupError: when the provider
+# accepted the message with this Message-ID ("" : no lookup, webhooks only).
+LIFECYCLE_NOTICE_PROVIDER_LOOKUP = env.str("LIFECYCLE_NOTICE_PROVIDER_LOOKUP", default="")
+# Worker/beat heartbeats older than this are an alarm (back-office, /readyz).
+RELIABILITY_HEARTBEAT_STALE_SECONDS = 10 * 60
+# The user-session row (allauth.usersessions) is written at most this often.
+RELIABILITY_USERSESSION_TOUCH_SECONDS = 5 * 60
+MIDDLEWARE[MIDDLEWARE.index("allauth.usersessions.middleware.UserSessionsMiddleware")] = (
+    "accounts.middleware.ThrottledUserSessionsMiddleware"
+)
+LEGAL_GATE_EXEMPT_URL_NAMES = [*LEGAL_GATE_EXEMPT_URL_NAMES, "readyz"]
+SECURITY_MFA_EXEMPT_URL_NAMES = ["readyz"]
 
 # --- imports ---
 # Import of the previous system's accounts (docs/import.md).
@@ -467,3 +582,10 @@ METRICS_EVENT_DELIVERIES_PENDING = env.str("METRICS_EVENT_DELIVERIES_PENDING", d
 MIDDLEWARE.insert(0, "config.metrics.MetricsMiddleware")
 # Outermost of all: every log line of a request carries its id (config/logging.py).
 MIDDLEWARE.insert(0, "config.logging.RequestIdMiddleware")
+
+# SAML 2.0 identity provider (platforms/saml, docs/sso.md). The key defaults to the
+# OpenID provider's; the certificate to a deterministic self-signed one made from it.
+SAML_IDP_ENABLED = env.bool("SAML_IDP_ENABLED", default=True)
+SAML_IDP_PRIVATE_KEY = env.str("SAML_IDP_PRIVATE_KEY", default="")
+SAML_IDP_CERTIFICATE = env.str("SAML_IDP_CERTIFICATE", default="")
+SAML_IDP_KEY_DIR = env.path("SAML_IDP_KEY_DIR", default=str(VAR_DIR / "saml"))

@@ -1,7 +1,16 @@
 """Production: PostgreSQL, Redis, a real mail provider. No default for secrets."""
 
+from config.keys import webhook_secret_is_valid
+
 from .base import *  # noqa: F403
-from .base import IDP_OIDC_PRIVATE_KEY, IDP_OIDC_PRIVATE_KEYS, env
+from .base import (
+    IDP_OIDC_PRIVATE_KEY,
+    IDP_OIDC_PRIVATE_KEYS,
+    broker_transport_options,
+    env,
+    reliable_cache,
+    reliable_database,
+)
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -10,6 +19,11 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 CACHES = {"default": env.cache("CACHE_URL")}
+# --- reliability --- (config/settings/base.py): health-checked connections,
+# a cache that degrades, the broker's visibility timeout.
+DATABASES["default"] = reliable_database(DATABASES["default"])
+CACHES["default"] = reliable_cache(CACHES["default"])
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, {})
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="anymail.backends.brevo.EmailBackend")
 # Only for the SMTP backend (the compose file's mail catcher).
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -56,3 +70,13 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Bounce reports stop the lifecycle clock (DOMAIN.md): the mail provider's
 # tracking webhooks must be authenticated (basic auth "user:password").
 ANYMAIL = {**ANYMAIL, "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET")}  # noqa: F405
+if not webhook_secret_is_valid(ANYMAIL["WEBHOOK_SECRET"]):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "ANYMAIL_WEBHOOK_SECRET must be 'user:password' with a password of at least "
+        "16 characters: an open tracking webhook lets anyone stop an account's clock."
+    )
+
+# Demo data publishes passwords and a client secret: refused (manage.py demo_data).
+DEMO_DATA_ALLOWED = False

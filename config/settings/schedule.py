@@ -10,13 +10,27 @@ from celery.schedules import crontab
 
 CELERY_BEAT_SCHEDULE: dict = {
     # --- lifecycle ---
-    # At minute 0 (Europe/Paris, CELERY_TIMEZONE): deadlines fall at 00:00 Paris,
-    # so deletions run in the first seconds of the day; every action at most one
-    # hour after it falls due.
+    # Every 15 minutes from minute 0 (Europe/Paris, CELERY_TIMEZONE): deadlines fall
+    # at 00:00 Paris, so deletions run in the first seconds of the day; a sweep
+    # killed mid-way is resumed by the next run 15 minutes later, so every action
+    # is done well within the hour after it falls due (docs/reliability.md).
     "lifecycle-sweep": {
         "task": "lifecycle.tasks.lifecycle_sweep_task",
-        "schedule": crontab(minute=0),
-        "options": {"expire_seconds": 3000},
+        "schedule": crontab(minute="*/15"),
+        "options": {"expire_seconds": 14 * 60},
+    },
+    # --- reliability ---
+    # The outbox's drain: notices at the provider's rate, stranded ones within minutes.
+    "lifecycle-notices-dispatch": {
+        "task": "lifecycle.tasks.notices_dispatch_task",
+        "schedule": 60.0,
+        "options": {"expire_seconds": 55},
+    },
+    # The worker's heartbeat (a dead beat shows too: nothing sends this any more).
+    "reliability-heartbeat": {
+        "task": "lifecycle.tasks.heartbeat_task",
+        "schedule": 60.0,
+        "options": {"expire_seconds": 55},
     },
     # --- sso ---
     "platforms-oidc-cleartokens": {
@@ -40,6 +54,23 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "privacy.tasks.dpo_reminders_task",
             "schedule": crontab(minute=5),
             "options": {"expire_seconds": 50 * 60},
+        },
+    }
+)
+
+# --- shared signals (platforms.ssf) ---
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Re-pick streams whose back-off ran out or whose worker died mid-delivery.
+        "ssf-push-due": {
+            "task": "platforms.ssf.tasks.ssf_push_due",
+            "schedule": crontab(minute="*"),
+            "options": {"expire_seconds": 55},
+        },
+        "ssf-events-prune": {
+            "task": "platforms.ssf.tasks.ssf_events_prune",
+            "schedule": crontab(minute=41, hour=3),
+            "options": {"expire_seconds": 3000},
         },
     }
 )

@@ -21,7 +21,10 @@ CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ALWAYS_EAGER = False
 IDP_OIDC_PRIVATE_KEY = env.str("IDP_OIDC_PRIVATE_KEY", default="") or generate_private_key_pem()
-PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="mhab-private-"))
+# One folder per test session under var/, removed at the end of the session
+# (tests/conftest.py): the suite leaves no temporary directory behind.
+(VAR_DIR / "test").mkdir(parents=True, exist_ok=True)  # noqa: F405
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="private-", dir=VAR_DIR / "test"))  # noqa: F405
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -30,3 +33,5 @@ STORAGES = {
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 WHITENOISE_AUTOREFRESH = True
 ANYMAIL = {**ANYMAIL, "WEBHOOK_SECRET": "anymail:test-webhook-secret"}  # noqa: F405
+
+DEMO_DATA_ALLOWED = True

@@ -52,3 +52,9 @@ def lifecycle_member_controls(context, organisation, member):
         "deletion_date": selectors.deletion_date_if_deactivated(now=timezone.now()),
         "days": selectors.app_settings.notice_days(),
     }
+
+
+@register.simple_tag
+def lifecycle_back_office_counts():
+    """Counts for the back-office home page (next 7 days, overdue, review, undelivered)."""
+    return selectors.back_office_counts(now=timezone.now())

@@ -1,6 +1,7 @@
 """Template tags of the privacy app: what the user must act on, for his home page."""
 
 from django import template
+from django.utils import timezone
 
 from .. import selectors
 
@@ -16,3 +17,9 @@ def privacy_notices(user):
         "proofs": list(selectors.user_open_proof_requests(user=user)),
         "closure": selectors.pending_closure_request(user=user),
     }
+
+
+@register.simple_tag
+def privacy_back_office_counts():
+    """Counts for the back-office home page (closure queue, overdue DPO requests)."""
+    return selectors.back_office_counts(now=timezone.now())

@@ -118,9 +118,9 @@ def test_opco_administrator_creates_a_staff_account(client):
 
 def test_opco_administrator_cannot_grant_superuser(client):
     client.force_login(staff("Administrateur OPCO"))
-    target = UserFactory()
-    response = client.get(reverse("admin:accounts_user_change", args=[target.pk]))
-    assert 'name="is_staff"' in response.text
+    target = staff("Agent OPCO")
+    response = client.get(reverse("admin:accounts_staffuser_change", args=[target.pk]))
+    assert 'name="groups"' in response.text
     assert 'name="is_superuser"' not in response.text
 
 
@@ -148,6 +148,13 @@ def people():
         ("paul mar", "martin"),
         ("SIRET", "durand"),
         ("SIREN", "durand"),
+        # Any part of the email or the name, not only its start (issue 10, item 4).
+        ("@transports.fr", "durand"),
+        ("@TRANSPORTS.FR", "durand"),
+        ("transports.fr", "durand"),
+        ("uran", "durand"),
+        ("AUL.MAR", "martin"),
+        ("laire ura", "durand"),
     ],
 )
 def test_user_search_by_email_name_siren_siret(superuser_client, people, term, expected):
@@ -158,6 +165,15 @@ def test_user_search_by_email_name_siren_siret(superuser_client, people, term, e
     response = superuser_client.get(reverse("admin:accounts_user_changelist"), {"q": term})
     emails = [u.email for u in response.context["cl"].result_list]
     assert emails == [people[expected].email]
+
+
+def test_user_search_by_a_domain_needs_every_word(superuser_client, people):
+    """A domain finds its users only; a second word narrows the list down."""
+    url = reverse("admin:accounts_user_changelist")
+    response = superuser_client.get(url, {"q": "@exemple.fr durand"})
+    assert list(response.context["cl"].result_list) == []
+    response = superuser_client.get(url, {"q": "@exemple.fr paul"})
+    assert [u.email for u in response.context["cl"].result_list] == [people["martin"].email]
 
 
 def test_organisation_search_by_siren_siret_and_name(superuser_client, people):

@@ -62,3 +62,21 @@ def test_demo_administrator_can_open_mon_organisation(client):
     assert response.status_code == 200
     assert "bruno.gestion@transports-demo.fr" in response.text
     assert "chloe.candidate@transports-demo.fr" in response.text
+
+
+def test_the_demo_agent_gets_past_mfa_with_the_printed_code():
+    """README: `manage.py demo_totp` prints the code the demo agent types (issue 15 item 9)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from accounts.demo import DEMO_STAFF_EMAIL
+
+    out = io.StringIO()
+    call_command("demo_data", stdout=out)
+    assert "demo_totp" in out.getvalue()
+    code = io.StringIO()
+    call_command("demo_totp", stdout=code)
+    authenticator = Authenticator.objects.get(
+        user__email=DEMO_STAFF_EMAIL, type=Authenticator.Type.TOTP
+    )
+    assert TOTP(authenticator).validate_code(code.getvalue().strip())

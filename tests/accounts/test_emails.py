@@ -108,4 +108,4 @@ def test_invitation_email_survives_a_provider_failure(
         )
     assert len(attempts) == 2
     assert [m.to for m in mail.outbox] == [["nouveau@example.fr"]]
-    assert "Transports Alpha" in mail.outbox[0].subject
+    assert organisation.siret in mail.outbox[0].subject

@@ -60,7 +60,7 @@ def test_invitation_form_sends_the_email_after_commit(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["nouveau@example.fr"]
-    assert "Transports Alpha" in message.subject
+    assert organisation.siret in message.subject and "Transports Alpha" in message.body
     assert invitation_url(invitation) in message.body
 
 

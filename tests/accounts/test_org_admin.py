@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import JoinRequest, Membership, OrganisationUserObjectPermission
+from accounts.models import JoinRequest, Membership, OrganisationUserObjectPermission, User
 from platforms.models import Access, Platform, Role
 
 from .factories import (
@@ -52,10 +52,21 @@ def grant(membership, platform_code, role_code):
 
 def test_administrator_sees_the_organisations_he_administers(admin_client, organisation):
     other = OrganisationFactory(legal_name="Autre Société")
+    second = OrganisationFactory(legal_name="Transports Bêta")
+    administrator_of(second, User.objects.get(pk=int(admin_client.session["_auth_user_id"])))
     response = admin_client.get(reverse("accounts:org_list"))
     assert response.status_code == 200
-    assert "Transports Alpha" in response.text
+    assert "Transports Alpha" in response.text and "Transports Bêta" in response.text
     assert other.legal_name not in response.text
+
+
+def test_mon_organisation_opens_the_only_organisation_directly(admin_client, organisation):
+    """Issue 15 item 12: no list of one."""
+    response = admin_client.get(reverse("accounts:org_list"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "accounts:org_detail", kwargs={"organisation_pk": organisation.pk}
+    )
 
 
 def test_plain_member_administers_nothing(client, member):

@@ -1,6 +1,7 @@
 """Back-office: draft, preview, publish with permission; read-only proofs; CSV exports."""
 
 import csv
+import datetime as dt
 import io
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from legal import selectors, services
 from legal.models import CGUAcceptance, CGUVersion, SiteSettings
 from tests.accounts.factories import UserFactory
+from tests.platforms.factories import deactivate
 
 from .factories import CGUVersionFactory, publish
 
@@ -63,9 +65,23 @@ def test_staff_create_a_draft_in_the_back_office(superuser_client):
     assert draft.status == CGUVersion.Status.DRAFT
 
 
+def publish_url(version):
+    return reverse("admin:legal_cguversion_publish", args=[version.pk])
+
+
 def test_publishing_needs_the_publish_permission(client):
     draft = CGUVersionFactory()
     client.force_login(staff_with("view_cguversion", "change_cguversion"))
+    assert client.get(publish_url(draft)).status_code == 403
+    assert client.post(publish_url(draft), {"confirm": "1"}).status_code == 403
+    draft.refresh_from_db()
+    assert draft.status == CGUVersion.Status.DRAFT
+
+
+def test_publishing_is_no_longer_a_list_action(client):
+    """A list action published at once, with no look at the text (issue 15 item 4)."""
+    draft = CGUVersionFactory()
+    client.force_login(staff_with("view_cguversion", "change_cguversion", "publish_cguversion"))
     client.post(
         reverse("admin:legal_cguversion_changelist"),
         {"action": "publish", "_selected_action": [draft.pk]},
@@ -74,18 +90,59 @@ def test_publishing_needs_the_publish_permission(client):
     assert draft.status == CGUVersion.Status.DRAFT
 
 
-def test_staff_with_the_permission_publish_a_draft(client):
+def test_the_publish_page_shows_text_date_audience_and_asks_to_confirm(client):
+    for _ in range(3):
+        UserFactory()
+    deactivate(UserFactory())  # cannot sign in: not asked
+    draft = CGUVersionFactory(
+        text="# Article 1\n\nLe compte est **personnel**.",
+        effective_at=timezone.make_aware(dt.datetime(2099, 12, 1, 0, 0)),
+    )
+    agent = staff_with("view_cguversion", "change_cguversion", "publish_cguversion")
+    client.force_login(agent)
+    change = client.get(reverse("admin:legal_cguversion_change", args=[draft.pk])).text
+    assert publish_url(draft) in change
+    page = client.get(publish_url(draft)).text
+    assert "<strong>personnel</strong>" in page  # rendered, not Markdown source
+    assert "**" not in page
+    assert "1er décembre 2099 à 00:00" in page
+    assert "3 comptes actifs" in page  # the publisher is not counted
+    assert 'name="confirm"' in page
+    draft.refresh_from_db()
+    assert draft.status == CGUVersion.Status.DRAFT  # looking publishes nothing
+
+
+def test_confirming_publishes_and_the_publisher_is_not_sent_to_the_gate(client):
     draft = CGUVersionFactory()
     agent = staff_with("view_cguversion", "change_cguversion", "publish_cguversion")
     client.force_login(agent)
-    client.post(
-        reverse("admin:legal_cguversion_changelist"),
-        {"action": "publish", "_selected_action": [draft.pk]},
-    )
+    response = client.post(publish_url(draft), {"confirm": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:legal_cguversion_changelist")
     draft.refresh_from_db()
     assert draft.status == CGUVersion.Status.PUBLISHED
     assert draft.published_by == agent
     assert draft.is_intact
+    # In force at once; the publisher continues in the back-office, not at the gate.
+    following = client.get(response["Location"])
+    assert following.status_code == 200
+    acceptance = CGUAcceptance.objects.get(user=agent, version=draft)
+    assert acceptance.context == CGUAcceptance.Context.PUBLICATION
+    # Everybody else is gated.
+    other = UserFactory()
+    client.force_login(other)
+    assert client.get(reverse("home"))["Location"].startswith(reverse("legal:cgu_gate"))
+
+
+def test_a_refused_publication_says_why_and_changes_nothing(client):
+    draft = CGUVersionFactory(effective_at=timezone.now() - dt.timedelta(days=1))
+    client.force_login(staff_with("view_cguversion", "change_cguversion", "publish_cguversion"))
+    response = client.post(publish_url(draft), {"confirm": "1"})
+    assert response.status_code == 200
+    assert "La date d&#x27;entrée en vigueur est passée" in response.text
+    draft.refresh_from_db()
+    assert draft.status == CGUVersion.Status.DRAFT
+    assert not CGUAcceptance.objects.exists()
 
 
 def test_a_published_version_cannot_be_edited_in_the_back_office(superuser_client):

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from legal.rendering import side_by_side
+from legal.rendering import paragraph_diff, side_by_side
 from tests.accounts.factories import UserFactory
 
 from .factories import CGUVersionFactory, publish
@@ -67,8 +67,8 @@ def test_the_difference_page_shows_both_versions_side_by_side(client, versions):
     first, second, _ = versions
     response = client.get(reverse("legal:cgu_diff"), {"de": first.pk, "a": second.pk})
     assert response.status_code == 200
-    assert 'class="diff-replace"' in response.text
-    assert "Deux." in response.text and "Deux bis." in response.text
+    assert 'class="diff-replace' in response.text
+    assert "<del>Deux.</del>" in response.text and "<ins>Deux bis.</ins>" in response.text
 
 
 def test_the_difference_page_escapes_the_texts(client):
@@ -77,7 +77,7 @@ def test_the_difference_page_escapes_the_texts(client):
     b = publish(now=now - timedelta(days=1), text="<script>alert(1)</script>")
     response = client.get(reverse("legal:cgu_diff"), {"de": a.pk, "a": b.pk})
     assert "<script>alert(1)</script>" not in response.text
-    assert "&lt;script&gt;" in response.text
+    assert "gras" in response.text  # the rendered text, sanitised (no script survives)
 
 
 def test_the_difference_page_refuses_unknown_versions(client, versions):
@@ -94,3 +94,30 @@ def test_side_by_side_pairs_changed_lines():
         ("equal", "c", "c"),
         ("insert", "", "d"),
     ]
+
+
+def test_the_difference_compares_rendered_paragraphs_not_markdown_source():
+    """Issue 15 item 11: no "#" or "*" shown, one changed paragraph is one row."""
+    old = "# Article 1\n\nLe compte est **personnel** et confidentiel.\n\n# Article 2\n\nFin."
+    new = (
+        "# Article 1\n\nLe compte est **strictement personnel** et confidentiel.\n\n"
+        "# Article 2\n\nFin.\n\nUn nouvel article."
+    )
+    rows = paragraph_diff(old, new)
+    assert [r.kind for r in rows] == ["equal", "replace", "equal", "equal", "insert"]
+    changed = rows[1]
+    assert "#" not in changed.left + changed.right and "*" not in changed.left + changed.right
+    assert str(changed.right) == "Le compte est <ins>strictement</ins> personnel et confidentiel."
+    assert str(changed.left) == "Le compte est personnel et confidentiel."
+    assert rows[0].heading and str(rows[0].left) == "Article 1"
+    assert str(rows[-1].right) == "<ins>Un nouvel article.</ins>"
+
+
+def test_an_unrelated_paragraph_is_a_deletion_and_an_insertion():
+    rows = paragraph_diff("Premier texte sans rapport.", "Tout autre chose ici, vraiment.")
+    assert [r.kind for r in rows] == ["delete", "insert"]
+
+
+def test_the_difference_escapes_the_paragraph_text():
+    rows = paragraph_diff("Texte &lt;b&gt; un.", "Texte &lt;b&gt; deux.")
+    assert "<b>" not in str(rows[0].left) + str(rows[0].right)

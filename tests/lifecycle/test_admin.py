@@ -1,5 +1,7 @@
 """Back-office: state columns, "Désactiver"/"Réactiver" with confirmation, journal, dashboard."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -189,3 +191,19 @@ def test_admin_confirmation_has_no_popin_warning_for_m_campus_holders_only(clien
     assert response.status_code == 200
     assert "il sera supprimé définitivement dans 15 jours calendaires" in response.text
     assert _popin_paragraph(response.text) == ""
+
+
+def test_user_list_shows_the_columns_an_agent_needs_and_no_more(client, agent):
+    """Issue 15 item 2: État, Motif, Prochaine étape visible at 1280 px (seven columns)."""
+    UserFactory()
+    page = client.get(reverse(CHANGELIST)).text
+    headers = re.findall(r'<th scope="col" class="(?:sortable )?column-([a-z_]+)', page)
+    assert headers == [
+        "email",
+        "last_name",
+        "first_name",
+        "state",
+        "lifecycle_reason",
+        "lifecycle_next_step",
+        "last_activity_at",
+    ]

@@ -1,5 +1,7 @@
 """Deletion erases every personal datum; every model linked to the user says how."""
 
+import json
+
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.idp.oidc.models import Client, Token
@@ -89,6 +91,34 @@ def _person():
         change_message="[]",
     )
     assign_perm("accounts.change_user", colleague, person)
+    # A group-object permission on his user object (guardian's generic table).
+    from django.contrib.auth.models import Group
+
+    reviewers = Group.objects.create(name="Relecteurs")
+    assign_perm("accounts.change_user", reviewers, person)
+    # An agent's admin log entries about his membership and his access (other content
+    # types than User) name him in object_repr and change_message.
+    access = Access.objects.get(membership=membership)
+    for obj in (membership, access):
+        LogEntry.objects.create(
+            user=colleague,
+            content_type=ContentType.objects.get_for_model(type(obj)),
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            action_flag=CHANGE,
+            change_message=json.dumps(
+                [{"changed": {"name": "objet", "object": str(obj), "fields": ["role"]}}]
+            ),
+        )
+    # The inviter's journal row about an invitation to his address.
+    from accounts.services import invitation_create
+
+    invitation_create(
+        organisation=OrganisationFactory(),
+        email=person.email.upper(),
+        invited_by=colleague,
+        now=paris(2025, 1, 1),
+    )
     # legal: a CGU version he published (as an agent), his acceptance, his cookie choice.
     import uuid
 
@@ -130,13 +160,15 @@ def _person():
 
 
 def _rows():
-    """Every row of every table, as (table, column, value)."""
+    """Every row of every table, as (table, column, value); JSON columns as their text."""
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
             columns = [c[0] for c in cursor.description]
             for row in cursor.fetchall():
                 for column, value in zip(columns, row, strict=True):
+                    if isinstance(value, dict | list):  # PostgreSQL decodes JSON columns
+                        value = json.dumps(value, ensure_ascii=False)
                     yield table, column, value
 
 
@@ -168,7 +200,13 @@ def test_deletion_leaves_no_personal_datum_in_any_table():
         "account_emailaddress",
         "usersessions_usersession",
         "legal_cguacceptance",
+        "django_admin_log",
+        "accounts_invitation",
     } <= found()
+    from guardian.models import GroupObjectPermission
+
+    user_type = ContentType.objects.get_for_model(User)
+    assert GroupObjectPermission.objects.filter(content_type=user_type, object_pk=str(pk))
     account_delete(user=person, now=NOW)
     assert found() == set()
     fk_hits = []
@@ -182,8 +220,10 @@ def test_deletion_leaves_no_personal_datum_in_any_table():
             if cursor.fetchone()[0]:
                 fk_hits.append((table, column))
     assert fk_hits == []
-    user_type = ContentType.objects.get_for_model(User)
     assert not LogEntry.objects.filter(content_type=user_type, object_id=str(pk)).exists()
+    assert not GroupObjectPermission.objects.filter(
+        content_type=user_type, object_pk=str(pk)
+    ).exists()
     from guardian.models import UserObjectPermission
 
     assert not UserObjectPermission.objects.filter(

@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.db import connection, connections, transaction
+from django.test import override_settings
 
 from accounts.models import AccountState, User
 from lifecycle import services
@@ -31,25 +32,30 @@ def _deactivated_long_ago(count):
 
 
 @pytest.mark.django_db
+@override_settings(LIFECYCLE_SWEEP_CHUNK_SIZE=3)
 def test_sweep_killed_halfway_then_run_again_does_everything_once(
     django_capture_on_commit_callbacks, time_machine
 ):
+    """Killed in its second chunk of warnings: the first chunk stays done, the rest resumes."""
+    from lifecycle import sweep
+
     time_machine.move_to(NOW, tick=False)
     doomed = _deactivated_long_ago(4)
     dormant = UserFactory.create_batch(
         6, date_joined=paris(2024, 1, 1), last_activity_at=paris(2024, 1, 1)
     )
-    real_warn = services.account_warn
+    real_chunk = sweep._warn_chunk
     calls = {"n": 0}
 
-    def dies_on_the_fourth(**kwargs):
+    def dies_in_the_second_chunk(ids, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 4:
+        if calls["n"] == 2:
+            real_chunk(ids, **kwargs)  # its writes are rolled back with the transaction
             raise SystemExit("worker killed")
-        return real_warn(**kwargs)
+        return real_chunk(ids, **kwargs)
 
     with (
-        mock.patch("lifecycle.services.account_warn", dies_on_the_fourth),
+        mock.patch("lifecycle.sweep._warn_chunk", dies_in_the_second_chunk),
         pytest.raises(SystemExit),
         django_capture_on_commit_callbacks(execute=True),
     ):
@@ -72,17 +78,18 @@ def test_sweep_killed_halfway_then_run_again_does_everything_once(
 def test_one_failing_deletion_does_not_keep_the_others_from_theirs(
     django_capture_on_commit_callbacks,
 ):
+    """The chunk fails, then is retried one account at a time: only the bad one is left."""
     from lifecycle import erasure
 
     first, second = _deactivated_long_ago(2)
-    real = erasure.account_delete
+    real = erasure.accounts_delete
 
-    def fails_for_first(*, user, now, actor=None):
-        if user.pk == first.pk:
+    def fails_for_first(*, rows, now, actor=None):
+        if first.pk in [row["pk"] for row in rows]:
             raise RuntimeError("a table refused")
-        return real(user=user, now=now, actor=actor)
+        return real(rows=rows, now=now, actor=actor)
 
-    with mock.patch("lifecycle.erasure.account_delete", fails_for_first):
+    with mock.patch("lifecycle.erasure.accounts_delete", fails_for_first):
         summary = lifecycle_sweep(now=NOW)
     assert summary.failed == [first.pk]
     assert summary.deleted == [second.pk]

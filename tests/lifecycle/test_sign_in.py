@@ -125,11 +125,14 @@ def test_suspended_account_is_refused_with_the_reason(client, user, reason, why)
     assert user.state == AccountState.SUSPENDED
 
 
-def test_password_reset_reaches_an_inactivity_deactivated_account(client, user):
+def test_password_reset_reaches_an_inactivity_deactivated_account(
+    client, user, django_capture_on_commit_callbacks
+):
     services.account_deactivate(
         user=user, actor=None, now=paris(2026, 1, 10), reason=DeactivationReason.INACTIVITY
     )
-    client.post(reverse("account_reset_password"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
 
@@ -154,11 +157,14 @@ def _code_from(message) -> str:
     return re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", message.body, re.M).group(1)
 
 
-def test_sign_in_by_code_reactivates_an_inactivity_deactivated_account(client, user):
+def test_sign_in_by_code_reactivates_an_inactivity_deactivated_account(
+    client, user, django_capture_on_commit_callbacks
+):
     services.account_deactivate(
         user=user, actor=None, now=paris(2026, 1, 10), reason=DeactivationReason.INACTIVITY
     )
-    client.post(reverse("account_request_login_code"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_request_login_code"), {"email": user.email})
     assert len(mail.outbox) == 1
     response = client.post(
         reverse("account_confirm_login_code"), {"code": _code_from(mail.outbox[0])}
@@ -168,11 +174,14 @@ def test_sign_in_by_code_reactivates_an_inactivity_deactivated_account(client, u
     assert user.state == AccountState.ACTIVE
 
 
-def test_sign_in_by_code_of_an_admin_deactivated_account_is_refused_with_the_reason(client, user):
+def test_sign_in_by_code_of_an_admin_deactivated_account_is_refused_with_the_reason(
+    client, user, django_capture_on_commit_callbacks
+):
     services.account_deactivate(
         user=user, actor=None, now=paris(2026, 1, 10), reason=DeactivationReason.ORG_ADMIN
     )
-    client.post(reverse("account_request_login_code"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_request_login_code"), {"email": user.email})
     response = client.post(
         reverse("account_confirm_login_code"), {"code": _code_from(mail.outbox[0])}
     )
@@ -211,14 +220,15 @@ def test_inactivity_deactivated_account_with_mfa_is_reactivated_only_after_the_s
 
 
 def test_inactivity_deactivated_account_resets_its_password_then_signs_in_and_is_back(
-    client, user
+    client, user, django_capture_on_commit_callbacks
 ):
     import re
 
     services.account_deactivate(
         user=user, actor=None, now=paris(2026, 1, 10), reason=DeactivationReason.INACTIVITY
     )
-    client.post(reverse("account_reset_password"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[0].body)
     response = client.get(link.group(1), follow=True)
     new_password = "un tout nouveau mot de passe 2026"

@@ -2,12 +2,18 @@
 checked after each step against a small model of DOMAIN.md's lifecycle.
 
 What the model guarantees, step by step: no deletion before its deadline, no
-action twice (one mail per step), no step skipped, no mail lost.
+action twice (one mail per step), no step skipped, no mail lost, and a hard
+bounce arriving after the provider accepted the notice stops the clock.
+
+The model does its own date arithmetic (``Model.notice_deadline``,
+``Model.inactivity_due``): it checks ``lifecycle.calendar`` and must not use it.
 """
 
+import calendar as stdlib_calendar
 import smtplib
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -20,9 +26,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from accounts.models import User
-from lifecycle import calendar, services
-from lifecycle.models import DeactivationReason, SuspensionReason
-from lifecycle.notices import notice_resend
+from lifecycle import services
+from lifecycle.models import DeactivationReason, Notice, SuspensionReason
+from lifecycle.notices import notice_bounce_record, notice_resend
 from lifecycle.sweep import lifecycle_sweep
 
 from .conftest import paris
@@ -45,8 +51,36 @@ JUMPS = st.one_of(
 )
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
 class Model:
     """DOMAIN.md's lifecycle for one account, independent of the implementation."""
+
+    @staticmethod
+    def notice_deadline(accepted: datetime) -> datetime:
+        """00:00 Europe/Paris starting day 16, day 1 being the Paris day after acceptance."""
+        day = accepted.astimezone(PARIS).date() + timedelta(days=16)
+        return datetime.combine(day, time(0, 0), tzinfo=PARIS)
+
+    @staticmethod
+    def inactivity_due(reference: datetime) -> datetime:
+        """24 calendar months later on the Paris wall clock, clamped to the month's end
+        (29 February + 24 months is 28 February); a wall time in the spring-forward gap
+        keeps the offset before it (zoneinfo's fold=0), i.e. lands just after the gap."""
+        local = reference.astimezone(PARIS)
+        year = local.year + 2
+        day = min(local.day, stdlib_calendar.monthrange(year, local.month)[1])
+        return datetime(
+            year,
+            local.month,
+            day,
+            local.hour,
+            local.minute,
+            local.second,
+            local.microsecond,
+            tzinfo=PARIS,
+        )
 
     def __init__(self, joined):
         self.state = "active"
@@ -63,7 +97,7 @@ class Model:
     def deadline(self):
         if self.failed or self.accepted is None:
             return None
-        return calendar.notice_deadline(self.accepted)
+        return self.notice_deadline(self.accepted)
 
     def notify(self, now, mode):
         self.steps += 1
@@ -152,13 +186,13 @@ class LifecycleMachine(RuleBasedStateMachine):
         elif m.state == "warned" and m.deadline() and m.deadline() <= now:
             m.state, m.reason = "deactivated", "inactivity"
             m.notify(now, self.mode)
-        elif m.state == "active" and calendar.inactivity_due(m.reference) <= now:
+        elif m.state == "active" and m.inactivity_due(m.reference) <= now:
             m.state = "warned"
             m.notify(now, self.mode)
         if m.state == "deleted":
             # No deletion before its deadline, and only from the deactivated state.
             assert before.state == "deactivated"
-            assert calendar.notice_deadline(before.notice_sent_at) <= now
+            assert Model.notice_deadline(before.notice_sent_at) <= now
 
     @precondition(lambda self: self.model.state != "deleted")
     @rule()
@@ -248,6 +282,21 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._do(notice_resend, user=self._db_user(), actor=self.agent, now=self.now)
         # The account stays in the review queue until the new notice is accepted.
         m.deliver(self.now, self.mode)
+
+    @precondition(
+        lambda self: (
+            self.model.state in ("warned", "deactivated")
+            and self.model.accepted is not None
+            and not self.model.failed
+        )
+    )
+    @rule()
+    def hard_bounce_after_acceptance(self):
+        """The provider accepted the notice, then reports a hard bounce: the clock stops."""
+        notice = Notice.objects.filter(user_id=self.user.pk).order_by("-pk").first()
+        Notice.objects.filter(pk=notice.pk).update(message_id=f"<bounce-{notice.pk}@test>")
+        self._do(notice_bounce_record, message_id=f"<bounce-{notice.pk}@test>", at=self.now)
+        self.model.failed = True
 
     # --- checks after every step ---------------------------------------------------
 

@@ -260,43 +260,17 @@ def test_command_refuses_a_naive_instant():
 
 
 def test_a_second_sweep_does_not_run_while_one_holds_the_lock():
-    import threading
-
-    from django.db import connection, connections
-
+    """The lease is a row (no session state): held by one sweep, the other stops."""
     dormant(paris(2024, 1, 1, 9, 0))
-    if connection.vendor != "postgresql":
-        with sweep_lock() as held:
-            assert held
-            summary = lifecycle_sweep(now=paris(2027, 6, 1, 10, 0))
-    else:  # the advisory lock belongs to a session: hold it from another connection
-        holding, done = threading.Event(), threading.Event()
-
-        def other_sweep():
-            try:
-                with sweep_lock() as held:
-                    assert held
-                    holding.set()
-                    done.wait(10)
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=other_sweep)
-        thread.start()
-        assert holding.wait(10)
+    with sweep_lock() as held:
+        assert held
         summary = lifecycle_sweep(now=paris(2027, 6, 1, 10, 0))
-        done.set()
-        thread.join()
     assert summary.locked_out
     assert summary.warned == []
 
 
 @override_settings(LIFECYCLE_SWEEP_LOCK_SECONDS=60)
 def test_a_killed_sweeps_lease_expires(time_machine, db):
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        pytest.skip("PostgreSQL releases the advisory lock when the session dies")
     time_machine.move_to(paris(2027, 6, 1, 10, 0), tick=False)
     SweepLock.objects.update_or_create(
         name="lifecycle_sweep",
@@ -309,8 +283,33 @@ def test_a_killed_sweeps_lease_expires(time_machine, db):
         assert held
 
 
+@override_settings(LIFECYCLE_SWEEP_CHUNK_SIZE=2)
+def test_a_sweep_whose_lease_was_taken_over_stops_at_its_next_chunk(sweep):
+    """A sweep slower than its lease (taken over meanwhile) stops instead of running twice."""
+    from lifecycle import sweep as sweep_module
+
+    users = [dormant(paris(2024, 1, 1, 9, 0)) for _ in range(5)]
+    real_chunk = sweep_module._warn_chunk
+    calls = {"n": 0}
+
+    def another_sweep_takes_the_lease(ids, **kwargs):
+        calls["n"] += 1
+        done = real_chunk(ids, **kwargs)
+        if calls["n"] == 1:
+            SweepLock.objects.filter(name="lifecycle_sweep").update(holder="other")
+        return done
+
+    from unittest import mock
+
+    with mock.patch("lifecycle.sweep._warn_chunk", another_sweep_takes_the_lease):
+        summary = sweep(paris(2027, 6, 1, 10, 0))
+    assert summary.locked_out
+    assert len(summary.warned) == 2
+    assert sum(state(u) == AccountState.WARNED for u in users) == 2
+
+
 @override_settings(LIFECYCLE_PROCEED_WITHOUT_NOTICE=False)
-def test_beat_schedule_declares_the_hourly_sweep(settings):
+def test_beat_schedule_declares_the_sweep_at_minute_0_and_every_quarter_hour(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["lifecycle-sweep"]
     assert entry["task"] == "lifecycle.tasks.lifecycle_sweep_task"
-    assert entry["schedule"].minute == {0}
+    assert entry["schedule"].minute == {0, 15, 30, 45}

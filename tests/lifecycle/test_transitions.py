@@ -251,3 +251,59 @@ def test_a_platforms_activity_batch_cancels_the_warnings_it_makes_unwarranted():
     assert warned.last_activity_at == paris(2027, 3, 12)
     assert other.last_activity_at == paris(2027, 3, 12)
     assert JournalEntry.objects.filter(user=warned, action="warning_cancelled").exists()
+
+
+def _warned_accounts(count: int, tag: str) -> list[User]:
+    old = paris(2024, 1, 1)
+    return User.objects.bulk_create(
+        User(
+            email=f"warned{n}.{tag}@example.fr",
+            first_name="W",
+            last_name=str(n),
+            date_joined=old,
+            last_activity_at=old,
+            state=AccountState.WARNED,
+            state_changed_at=NOW,
+            notice_sent_at=NOW,
+        )
+        for n in range(count)
+    )
+
+
+def test_an_activity_batch_costs_the_same_queries_whatever_its_warned_accounts(
+    django_assert_num_queries,
+):
+    """Set-based: 1 or 140 warned accounts in a batch of 1,000, the same queries.
+
+    (140: SQLite splits an INSERT past 999 parameters, 142 journal rows; PostgreSQL
+    does not, and the count is the same there for any number.)
+    """
+    from django.db import connection
+
+    from platforms import hooks
+
+    def queries_for(warned_count: int, tag: str) -> int:
+        warned = _warned_accounts(warned_count, tag)
+        others = UserFactory.create_batch(3) if tag == "a" else []
+        idle = User.objects.bulk_create(
+            User(email=f"idle{n}.{tag}@example.fr", first_name="I", last_name=str(n))
+            for n in range(1_000 - warned_count)
+        )
+        items = {user.pk: paris(2027, 3, 12) for user in [*warned, *idle, *others]}
+        executed = []
+
+        def count(execute, sql, params, many, context):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            hooks.activity_record_bulk(items=items, platform=None)
+        assert User.objects.filter(
+            pk__in=[u.pk for u in warned], state=AccountState.ACTIVE, is_active=True
+        ).count() == len(warned)
+        assert JournalEntry.objects.filter(
+            user__in=warned, action="warning_cancelled", actor_kind="user"
+        ).count() == len(warned)
+        return len(executed)
+
+    assert queries_for(1, "a") == queries_for(140, "b")

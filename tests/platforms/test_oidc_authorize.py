@@ -2,7 +2,7 @@
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -135,6 +135,7 @@ def test_deactivated_users_session_no_longer_reaches_authorize(client, platform,
 
 
 def test_plain_pkce_is_refused(client, platform, oidc_client):
+    """RFC 9700 §2.1.1: only S256; the refusal goes back to the client (RFC 6749 §4.1.2.1)."""
     user = verified_user()
     grant(user=user, platform=platform, role_code="gestionnaire")
     client.force_login(user)
@@ -143,8 +144,10 @@ def test_plain_pkce_is_refused(client, platform, oidc_client):
         authorize_url(oidc_client.id, code_challenge=VERIFIER, code_challenge_method="plain")
     )
 
-    assert response.status_code == 400
-    assert "S256" in response.content.decode()
+    assert response.status_code == 302
+    assert response["Location"].startswith(REDIRECT_URI)
+    assert query_of(response)["error"] == "invalid_request"
+    assert "code" not in query_of(response)
 
 
 def test_public_client_without_pkce_gets_no_code(client, platform, oidc_client):
@@ -283,3 +286,25 @@ def test_cgu_pending_account_is_sent_to_the_gate_before_any_code(client, platfor
         context="sso",
     )
     assert "code" in query_of(client.get(authorize_url(oidc_client.id)))
+
+
+def test_a_refresh_counts_as_activity(client, platform, client_and_secret):
+    import time_machine
+    from django.utils import timezone
+
+    from .oidc_helpers import refresh
+
+    oidc_client, secret = client_and_secret
+    user = verified_user()
+    grant(user=user, platform=platform, role_code="gestionnaire")
+    client.force_login(user)
+    code = query_of(client.get(authorize_url(oidc_client.id)))["code"]
+    tokens = _exchange(client, oidc_client, secret, code).json()
+    later = (timezone.now() + timedelta(days=10)).replace(microsecond=0)
+
+    with time_machine.travel(later, tick=False):
+        response = refresh(client, oidc_client, secret, tokens["refresh_token"])
+
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.last_activity_at == later

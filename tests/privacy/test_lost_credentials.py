@@ -58,24 +58,26 @@ def test_known_and_unknown_emails_get_the_same_answer_with_the_same_work(
     done = client.get(answers[0][1])
     assert "Si un compte correspond à cette adresse" in done.text
     # The lookup happens in the task, out of the request.
-    assert queued == [("connu@example.fr", ""), ("inconnu@example.fr", "")]
+    assert queued == [
+        ("connu@example.fr", "", "127.0.0.1"),
+        ("inconnu@example.fr", "", "127.0.0.1"),
+    ]
 
 
-def test_report_suspends_the_matching_account_at_once_and_queues_it(
-    client, django_capture_on_commit_callbacks, eager_tasks, mailoutbox
-):
+def test_signed_in_owner_report_suspends_at_once_and_queues_it(client, mailoutbox):
     user = UserFactory(email="victime@example.fr")
     platform_client = Client.objects.create(name="M-Gestion", redirect_uris="https://x.test/cb")
     Token.objects.create(client=platform_client, user=user, type="at", hash="abc")
-    report(client, "Victime@Example.fr", django_capture_on_commit_callbacks)
+    client.force_login(user)
+    response = client.post(reverse(URL), {"message": ""})
+    assert response["Location"] == reverse("privacy:lost_credentials_suspended")
     user.refresh_from_db()
     assert not user.is_active
     assert not Token.objects.filter(user=user).exists()
     queued = LostCredentialsReport.objects.get(user=user)
     assert queued.status == LostCredentialsReport.Status.PENDING
-    assert any(m.to == ["victime@example.fr"] for m in mailoutbox)
     row = journal_rows("lost_credentials_reported")[0]
-    assert row["actor"] is None and row["data"]["via"] == "public_form"
+    assert row["actor"] is None and row["data"]["via"] == "signed_in"
 
 
 def test_unknown_email_leaves_nothing_behind(
@@ -87,12 +89,10 @@ def test_unknown_email_leaves_nothing_behind(
     assert User.objects.filter(is_active=True).count() == 1
 
 
-def test_a_second_report_does_not_queue_twice(
-    client, django_capture_on_commit_callbacks, eager_tasks
-):
-    UserFactory(email="victime@example.fr")
-    report(client, "victime@example.fr", django_capture_on_commit_callbacks)
-    report(client, "victime@example.fr", django_capture_on_commit_callbacks)
+def test_a_second_report_does_not_queue_twice():
+    user = UserFactory(email="victime@example.fr")
+    services.lost_credentials_report(user=user, now=timezone.now(), origin="signed_in")
+    services.lost_credentials_report(user=user, now=timezone.now(), origin="signed_in")
     assert LostCredentialsReport.objects.count() == 1
 
 

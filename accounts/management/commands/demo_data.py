@@ -8,7 +8,7 @@ callables taking ``stdout``), so that ``accounts`` does not import them.
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -37,8 +37,18 @@ DEMO_CANDIDATE = "chloe.candidate@transports-demo.fr"
 class Command(BaseCommand):
     help = "Charge les données de démonstration (sans doublon)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # Published passwords and secrets: never where real people sign in.
+        # Checked before any database access (production.py sets it False).
+        if not getattr(settings, "DEMO_DATA_ALLOWED", False):
+            raise CommandError(
+                "Les données de démonstration (mots de passe publiés) sont refusées ici : "
+                "DEMO_DATA_ALLOWED est faux (réglages de production)."
+            )
+        self._load()
+
+    @transaction.atomic
+    def _load(self):
         now = timezone.now()
         staff = self._user(STAFF_EMAIL, STAFF_PASSWORD, "Agent", "OPCO", is_staff=True)
         if not staff.is_superuser:

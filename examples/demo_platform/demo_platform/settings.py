@@ -72,3 +72,9 @@ OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
 OIDC_STORE_ID_TOKEN = True
 OIDC_STORE_ACCESS_TOKEN = True
 OIDC_OP_LOGOUT_URL_METHOD = "demo_platform.views.provider_logout_url"
+
+# Shared Signals: the account centre pushes SETs to /ssf/events with this
+# Authorization header (set on the stream by the account centre's demo data).
+SSF_PUSH_AUTHORIZATION = os.environ.get(
+    "DEMO_SSF_PUSH_AUTHORIZATION", "Bearer demo-ssf-push-secret-not-for-production"
+)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("logout/", OIDCLogoutView.as_view(), name="logout"),
     path("backchannel-logout/", views.backchannel_logout, name="backchannel_logout"),
+    path("ssf/events", views.ssf_events, name="ssf_events"),
 ]

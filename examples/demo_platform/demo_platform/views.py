@@ -6,14 +6,19 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+
+from .models import ReceivedEvent
+from .ssf_receiver import InvalidSET, Receiver, verify_set
 
 logger = logging.getLogger(__name__)
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -69,8 +74,6 @@ def backchannel_logout(request):
     except (JoseError, ValueError, requests.RequestException) as exc:
         logger.warning("rejected logout token: %s", exc)
         return HttpResponseBadRequest("invalid logout token")
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.filter(username=f"sub-{claims['sub']}").first()
     ended = 0
     if user is not None:
@@ -82,3 +85,60 @@ def backchannel_logout(request):
     response = HttpResponse(status=200)
     response["Cache-Control"] = "no-store"
     return response
+
+
+class DjangoStore:
+    """The demo site's tables as the receiver's store (local users are ``sub-<sub>``)."""
+
+    def seen(self, jti: str) -> bool:
+        return ReceivedEvent.objects.filter(jti=jti).exists()
+
+    def remember(self, jti: str) -> None:
+        ReceivedEvent.objects.get_or_create(jti=jti)
+
+    def _user(self, sub: str):
+        return get_user_model().objects.filter(username=f"sub-{sub}").first()
+
+    def end_sessions(self, sub: str) -> int:
+        user = self._user(sub)
+        ended = 0
+        if user is not None:
+            for session in Session.objects.all():
+                if session.get_decoded().get("_auth_user_id") == str(user.pk):
+                    session.delete()
+                    ended += 1
+        return ended
+
+    def delete_person(self, sub: str) -> bool:
+        user = self._user(sub)
+        if user is None:
+            return False
+        user.delete()
+        return True
+
+
+@csrf_exempt
+@require_POST
+def ssf_events(request):
+    """Push delivery endpoint (RFC 8935): 202 when accepted, 400 with ``err`` otherwise."""
+    if request.headers.get("Authorization", "") != settings.SSF_PUSH_AUTHORIZATION:
+        return JsonResponse(
+            {"err": "authentication_failed", "description": "bad Authorization"}, status=400
+        )
+    try:
+        jwks = requests.get(settings.OIDC_OP_JWKS_ENDPOINT, timeout=5).json()
+        claims = verify_set(
+            request.body.decode("ascii", "replace"),
+            jwks=jwks,
+            issuer=settings.OIDC_OP_ISSUER,
+            audience=settings.OIDC_RP_CLIENT_ID,
+        )
+    except InvalidSET as exc:
+        logger.warning("rejected SET: %s", exc)
+        return JsonResponse({"err": exc.err, "description": exc.description}, status=400)
+    except requests.RequestException:
+        return HttpResponse(status=503)  # the provider's JWKS is unreachable: retry later
+    with transaction.atomic():
+        done = Receiver(DjangoStore()).handle(claims)
+    logger.warning("SET %s: %s", claims["jti"], ", ".join(done) or "duplicate")
+    return HttpResponse(status=202)

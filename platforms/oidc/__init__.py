@@ -12,8 +12,8 @@ from typing import Any
 from allauth.idp.oidc.adapter import DefaultOIDCAdapter
 from django.utils.translation import gettext_lazy as _
 
-from . import app_settings
-from . import sso_selectors as selectors
+from .. import app_settings
+from .. import sso_selectors as selectors
 
 HABILITATIONS_SCOPE = "habilitations"
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -36,9 +36,8 @@ class PlatformOIDCAdapter(DefaultOIDCAdapter):
     def get_claims(self, purpose, user, client, scopes, email=None, **kwargs) -> dict[str, Any]:
         claims = super().get_claims(purpose, user, client, scopes, email=email, **kwargs)
         if HABILITATIONS_SCOPE in scopes:
-            platform = selectors.platform_for_client(client=client)
-            claims[HABILITATIONS_SCOPE] = (
-                selectors.user_habilitations(user=user, platform=platform) if platform else []
+            claims[HABILITATIONS_SCOPE] = selectors.user_habilitations_for_client(
+                user=user, client=client
             )
         return claims
 
@@ -50,6 +49,7 @@ class PlatformOIDCAdapter(DefaultOIDCAdapter):
             "aud",
             "exp",
             "iat",
+            "auth_time",
             "email",
             "email_verified",
             "name",

@@ -1,0 +1,136 @@
+"""A Redis cache that degrades instead of failing: Redis is a cache, not a dependency.
+
+``DegradingRedisCache`` is Django's ``RedisCache`` with three changes:
+
+- short socket timeouts (``socket_connect_timeout`` / ``socket_timeout``, default
+  0.25 s), so a dead or black-holed Redis costs a request at most a fraction of a
+  second, once;
+- every Redis error (``redis.RedisError``, ``OSError``) is caught and logged once
+  per outage; the call is then served by a per-process in-memory cache
+  (``LocMemCache``), and Redis is not tried again for ``RETRY_AFTER`` seconds
+  (default 5), so an outage costs one timeout per process per few seconds, not one
+  per call;
+- while Redis is away, what the site keeps in the cache (the CGU timeline, the
+  sign-in throttle's counts and locks, allauth's rate limits) lives in that
+  per-process fallback: each process counts on its own, so a limit is enforced per
+  process (never an open door), and nothing answers 500.
+
+When Redis comes back, reads go to it again; the values written to the fallback
+during the outage are not copied over (a cache may forget). Sessions are in the
+database (``SESSION_ENGINE`` is Django's default), never in this cache.
+
+Django builds one cache object per thread; the fallback store and the outage
+state are shared by every thread of the process (keyed by the Redis location).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+CACHE_ERRORS = (RedisError, OSError)
+
+# location -> monotonic instant until which Redis is not tried again.
+_down_until: dict[str, float] = {}
+_state_lock = threading.Lock()
+
+
+class DegradingRedisCache(RedisCache):
+    """``RedisCache`` whose errors fall back to a per-process memory cache."""
+
+    def __init__(self, server, params):
+        params = dict(params)
+        options = dict(params.get("OPTIONS") or {})
+        self._retry_after = float(options.pop("RETRY_AFTER", 5))
+        fallback_entries = int(options.pop("FALLBACK_MAX_ENTRIES", 10_000))
+        options.setdefault("socket_connect_timeout", 0.25)
+        options.setdefault("socket_timeout", 0.25)
+        params["OPTIONS"] = options
+        super().__init__(server, params)
+        self._outage_key = str(server)
+        # LocMemCache instances with the same name share one store per process.
+        self._fallback = LocMemCache(
+            f"degrading-redis-fallback:{self._outage_key}",
+            {
+                "TIMEOUT": params.get("TIMEOUT", 300),
+                "KEY_PREFIX": params.get("KEY_PREFIX", ""),
+                "VERSION": params.get("VERSION", 1),
+                "OPTIONS": {"MAX_ENTRIES": fallback_entries, "CULL_FREQUENCY": 3},
+            },
+        )
+
+    # --- the outage state ----------------------------------------------------
+
+    def redis_available(self) -> bool:
+        """False while Redis is considered down (an error less than RETRY_AFTER ago)."""
+        return _down_until.get(self._outage_key, 0.0) <= time.monotonic()
+
+    def ping(self) -> bool:
+        """Whether Redis itself answers now (readiness); never served by the fallback."""
+        try:
+            return bool(self._cache.get_client(write=True).ping())
+        except CACHE_ERRORS as exc:
+            self._mark_down("ping", exc)
+            return False
+
+    def _mark_down(self, operation: str, exc: Exception) -> None:
+        with _state_lock:
+            was_up = _down_until.get(self._outage_key, 0.0) <= time.monotonic()
+            _down_until[self._outage_key] = time.monotonic() + self._retry_after
+        if was_up:
+            logger.warning(
+                "cache: Redis unavailable, serving from the per-process fallback",
+                extra={"operation": operation, "error": repr(exc)},
+            )
+
+    def _call(self, operation: str, *args, **kwargs):
+        if self.redis_available():
+            try:
+                return getattr(super(), operation)(*args, **kwargs)
+            except CACHE_ERRORS as exc:
+                self._mark_down(operation, exc)
+        return getattr(self._fallback, operation)(*args, **kwargs)
+
+    # --- Django's cache API ---------------------------------------------------
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", key, value, timeout=timeout, version=version)
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", key, default=default, version=version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set", key, value, timeout=timeout, version=version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", key, timeout=timeout, version=version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", key, version=version)
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", keys, version=version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", key, version=version)
+
+    def incr(self, key, delta=1, version=None):
+        return self._call("incr", key, delta=delta, version=version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set_many", data, timeout=timeout, version=version)
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", keys, version=version)
+
+    def clear(self):
+        self._fallback.clear()
+        return self._call("clear")

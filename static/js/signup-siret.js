@@ -1,0 +1,31 @@
+// Sign-up: once a valid SIRET is typed, say whether the establishment already has an
+// account (the sign-up then becomes a request to its administrator). Without
+// JavaScript the same notice appears when the form is shown again.
+(function () {
+  "use strict";
+  var input = document.getElementById("id_siret");
+  var notice = document.getElementById("siret-notice");
+  if (!input || !notice || !window.fetch) {
+    return;
+  }
+  var url = notice.getAttribute("data-check-url");
+  var last = null;
+  function check() {
+    var siret = input.value.replace(/\s+/g, "");
+    if (siret.length !== 14 || siret === last) {
+      if (siret.length !== 14) {
+        notice.textContent = "";
+        last = null;
+      }
+      return;
+    }
+    last = siret;
+    fetch(url + "?siret=" + encodeURIComponent(siret), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { notice: "" }; })
+      .then(function (data) { notice.textContent = data.notice || ""; })
+      .catch(function () { notice.textContent = ""; });
+  }
+  input.addEventListener("input", check);
+  input.addEventListener("change", check);
+  check();
+})();
