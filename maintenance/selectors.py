@@ -1,9 +1,9 @@
 """Which maintenance window is on now, or announced (reads only).
 
 Asked on every request, so each process keeps the windows that have not ended
-in memory for ``CACHE_SECONDS`` (one query per process every 30 s, none per
-request); a save in the back-office clears that process's copy at once, the
-other processes see it within ``CACHE_SECONDS``. The list held is every window
+in memory for ``MAINTENANCE_CACHE_SECONDS`` (one query per process every 30 s,
+none per request); a save in the back-office clears that process's copy at
+once, the other processes see it within that delay. The list held is every window
 ending after the instant it was read, a superset of what any later instant needs.
 """
 
@@ -13,9 +13,9 @@ import threading
 import time
 from datetime import timedelta
 
+from . import app_settings
 from .models import MaintenanceWindow
 
-CACHE_SECONDS = 30
 _cache: dict = {}
 _lock = threading.Lock()
 
@@ -29,7 +29,7 @@ def windows_changed() -> None:
 def _open_windows(now) -> list[MaintenanceWindow]:
     with _lock:
         held = _cache.get("windows")
-        if held is not None and time.monotonic() - _cache["read"] < CACHE_SECONDS:
+        if held is not None and time.monotonic() - _cache["read"] < app_settings.cache_seconds():
             return held
     windows = list(MaintenanceWindow.objects.filter(ends_at__gt=now).order_by("starts_at"))
     with _lock:
