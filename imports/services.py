@@ -211,10 +211,16 @@ def _seen_check(kind: str, keyed: list[tuple[str, str]]) -> dict[str, str]:
             [kind, *keys],
         )
         before = dict(cursor.fetchall())
-        cursor.executemany(
-            f"INSERT INTO {SEEN_TABLE} (kind, key, origin) VALUES (%s, %s, %s)",  # noqa: S608
-            [(kind, k, o) for k, o in keyed if k not in before],
-        )
+        fresh = [(kind, k, o) for k, o in keyed if k not in before]
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {SEEN_TABLE} (kind, key, origin) FROM STDIN") as copy:
+                for row in fresh:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(
+                f"INSERT INTO {SEEN_TABLE} (kind, key, origin) VALUES (%s, %s, %s)",  # noqa: S608
+                fresh,
+            )
     return before
 
 

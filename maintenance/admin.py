@@ -12,3 +12,4 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        # The schedule's process cache is cleared by maintenance.signals.

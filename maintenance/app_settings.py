@@ -23,3 +23,8 @@ def staff_sign_in_paths() -> tuple[str, ...]:
             ["/accounts/login/", "/accounts/2fa/", "/admin/login/"],
         )
     )
+
+
+def cache_seconds() -> int:
+    """How long a process keeps the windows it read (MAINTENANCE_CACHE_SECONDS, 30 s)."""
+    return int(getattr(settings, "MAINTENANCE_CACHE_SECONDS", 30))

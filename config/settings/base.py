@@ -586,6 +586,8 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOW_ANONYMOUS = False
 METRICS_EVENT_DELIVERIES_PENDING = env.str("METRICS_EVENT_DELIVERIES_PENDING", default="")
 MIDDLEWARE.insert(0, "config.metrics.MetricsMiddleware")
+# Outermost of all: every log line of a request carries its id (config/logging.py).
+MIDDLEWARE.insert(0, "config.logging.RequestIdMiddleware")
 
 # SAML 2.0 identity provider (platforms/saml, docs/sso.md). The key defaults to the
 # OpenID provider's; the certificate to a deterministic self-signed one made from it.

@@ -22,7 +22,7 @@ def settings_env() -> dict[str, str]:
         "DATABASE_URL": "postgres://u:p@db:5432/mhab",
         "CELERY_BROKER_URL": "redis://redis:6379/0",
         "CACHE_URL": "redis://redis:6379/1",
-        "ANYMAIL_WEBHOOK_SECRET": "anymail:secret",
+        "ANYMAIL_WEBHOOK_SECRET": "anymail:" + "w" * 24,
         "IDP_OIDC_PRIVATE_KEY": generate_private_key_pem(),
     }
 

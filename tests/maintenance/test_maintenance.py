@@ -2,25 +2,39 @@
 
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from allauth.idp.oidc.models import Client
+from django.utils import timezone
 
 from maintenance.models import MaintenanceWindow
+from maintenance.selectors import schedule_forget
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 START = datetime(2027, 3, 10, 20, 0, tzinfo=UTC)
 END = START + timedelta(hours=2)
+PARIS = ZoneInfo("Europe/Paris")
 MESSAGE = "Mise à jour du centre de comptes : retour prévu à 23 h."
+
+
+@pytest.fixture(autouse=True)
+def _fresh_windows():
+    """Windows are held in process memory: start and leave every test without any."""
+    schedule_forget()
+    yield
+    schedule_forget()
 
 
 @pytest.fixture
 def window():
-    return MaintenanceWindow.objects.create(
+    created = MaintenanceWindow.objects.create(
         starts_at=START, ends_at=END, message=MESSAGE, banner_hours=48
     )
+    schedule_forget()  # as the back-office does after a save
+    return created
 
 
 def test_a_banner_announces_the_window_beforehand_and_not_earlier(client, window):
@@ -45,8 +59,12 @@ def test_during_the_window_pages_answer_503_with_the_message_and_retry_after(cli
 
 
 def test_the_window_ends_at_its_end_instant(client, window):
-    with time_machine.travel(END):
+    with time_machine.travel(END - timedelta(seconds=1), tick=False):
+        last_second = client.get("/accounts/signup/")
+    with time_machine.travel(END, tick=False):
         response = client.get("/accounts/signup/")
+
+    assert last_second.status_code == 503
 
     assert response.status_code == 200
 
@@ -116,3 +134,26 @@ def test_healthz_reports_the_maintenance(client, window):
     assert during["maintenance"]["until"] == END.isoformat()
     assert during["maintenance"]["message"] == MESSAGE
     assert "maintenance" not in after
+
+
+def test_a_window_saved_in_the_back_office_applies_at_once(client):
+    agent = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(agent)
+    client.get("/accounts/login/")  # the (empty) list of windows is now cached
+    now = timezone.now()
+
+    client.post(
+        "/admin/maintenance/maintenancewindow/add/",
+        {
+            "starts_at_0": (now - timedelta(minutes=1)).astimezone(PARIS).strftime("%d/%m/%Y"),
+            "starts_at_1": (now - timedelta(minutes=1)).astimezone(PARIS).strftime("%H:%M:%S"),
+            "ends_at_0": (now + timedelta(hours=1)).astimezone(PARIS).strftime("%d/%m/%Y"),
+            "ends_at_1": (now + timedelta(hours=1)).astimezone(PARIS).strftime("%H:%M:%S"),
+            "banner_hours": 72,
+            "message": MESSAGE,
+        },
+    )
+    client.logout()
+
+    assert MaintenanceWindow.objects.count() == 1
+    assert client.get("/accounts/signup/").status_code == 503
