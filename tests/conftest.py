@@ -16,13 +16,17 @@ def _private_media_removed_at_the_end():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits and throttles live in the cache: start every test clean."""
+    """Rate limits, throttles and the maintenance schedule are cached: start every test clean."""
     from django.core.cache import cache
+    from django.utils import timezone
 
+    from maintenance import selectors as maintenance
     from maintenance.selectors import schedule_forget
 
     cache.clear()
-    schedule_forget()
+    # Each process reads the maintenance schedule once every 30 s: start every test
+    # as if it had just read an empty one (a window saved in the test clears it).
+    maintenance._cache.update(read_at=timezone.now(), windows=[])
     yield
     cache.clear()
     schedule_forget()

@@ -65,8 +65,11 @@ def test_french_dates_say_1er_on_the_first_of_the_month():
     assert french_date(date(2026, 12, 2)) == "2 décembre 2026"
 
 
-def test_the_verification_mail_and_page_name_the_address_once(client):
-    client.post(reverse("account_signup"), signup_data())
+def test_the_verification_mail_and_page_name_the_address_once(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # mails leave after commit
+        client.post(reverse("account_signup"), signup_data())
     message = mail.outbox[-1]
     assert_reads_as_french_text(message.subject)
     assert_reads_as_french_text(message.body)

@@ -217,7 +217,18 @@ def build_world() -> World:
 
 # Factories for models the automatic builder below cannot make; add one when the
 # test asks for it. Imports happen at call time: a label absent here is never asked.
-OBJECT_FACTORIES: dict[str, callable] = {}
+def _imported_account(world: World):
+    from django.utils import timezone
+
+    from imports.models import ImportedAccount
+
+    account, _created = ImportedAccount.objects.get_or_create(
+        user=world.colleague, defaults={"imported_at": timezone.now()}
+    )
+    return account
+
+
+OBJECT_FACTORIES: dict[str, callable] = {"imports.ImportedAccount": _imported_account}
 
 
 def object_for(label: str, world: World):
