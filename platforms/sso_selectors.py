@@ -1,6 +1,7 @@
 """Read queries of the platforms app (single sign-on side)."""
 
-from allauth.idp.oidc.models import Client
+from allauth.idp.oidc.adapter import get_adapter
+from allauth.idp.oidc.models import Client, Token
 from django.db.models import Exists, OuterRef
 
 from accounts.models import Membership, User
@@ -97,3 +98,26 @@ def users_for_activity(*, user_ids: list[int], platform: Platform):
         )
         .values_list("pk", "is_active", "has_access")
     )
+
+
+def platform_for_bearer(authorization: str) -> Platform | None:
+    """The platform whose client-credentials access token is in ``authorization``.
+
+    One rule for every bearer API (the activity API, the SSF endpoints).
+
+    SSF 1.0 "Authorization scheme" ``urn:ietf:rfc:6749``: the receiver gets a
+    token with the client credentials grant (RFC 6749 §4.4) of its platform's
+    OIDC client. A token issued to a user (authorization code) is refused.
+    """
+    scheme, _sep, value = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    issued = (
+        Token.objects.valid()
+        .filter(type=Token.Type.ACCESS_TOKEN, hash=get_adapter().hash_token(value.strip()))
+        .select_related("client")
+        .first()
+    )
+    if issued is None or issued.user_id is not None or issued.client is None:
+        return None
+    return platform_for_client(client=issued.client)

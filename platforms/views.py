@@ -17,8 +17,7 @@ from urllib.parse import parse_qs, urlparse, urlsplit
 from allauth.core.internal.httpkit import add_query_params
 from allauth.idp.oidc import app_settings as allauth_settings
 from allauth.idp.oidc import views as oidc_views
-from allauth.idp.oidc.adapter import get_adapter
-from allauth.idp.oidc.models import Client, Token
+from allauth.idp.oidc.models import Client
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import RequestDataTooBig
 from django.core.signing import BadSignature, Signer
@@ -275,27 +274,11 @@ def _api_error(status: int, code: str, message: str, **headers) -> JsonResponse:
     return response
 
 
-def _platform_from_bearer(request):
-    """The platform whose client-credentials access token authorises the request."""
-    scheme, _sep, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    issued = (
-        Token.objects.valid()
-        .filter(type=Token.Type.ACCESS_TOKEN, hash=get_adapter().hash_token(value.strip()))
-        .select_related("client")
-        .first()
-    )
-    if issued is None or issued.user_id is not None or issued.client is None:
-        return None
-    return selectors.platform_for_client(client=issued.client)
-
-
 @csrf_exempt  # bearer-token API, no cookie authentication
 @require_POST
 def activity(request):
     """``POST /api/v1/activity``: a platform reports its users' activity."""
-    platform = _platform_from_bearer(request)
+    platform = selectors.platform_for_bearer(request.headers.get("Authorization", ""))
     if platform is None:
         return _api_error(
             401,

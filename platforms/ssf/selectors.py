@@ -1,36 +1,15 @@
 """Reads of the Shared Signals transmitter (no writes here)."""
 
 from allauth.idp.oidc.adapter import get_adapter
-from allauth.idp.oidc.models import Token
 from django.db.models import Count, Exists, OuterRef, Q
 
 from accounts.models import User
-from platforms.models import Access, Platform, PlatformLogin
+from platforms.models import Access, PlatformLogin
+from platforms.sso_selectors import platform_for_bearer  # noqa: F401 — the SSF endpoints' receiver
 
 from .models import Stream, StreamEvent, StreamSubject
 
 PENDING = Q(delivered_at__isnull=True, rejected_at__isnull=True)
-
-
-def platform_for_bearer(authorization: str) -> Platform | None:
-    """The platform whose client-credentials access token is in ``authorization``.
-
-    SSF 1.0 "Authorization scheme" ``urn:ietf:rfc:6749``: the receiver gets a
-    token with the client credentials grant (RFC 6749 §4.4) of its platform's
-    OIDC client. A token issued to a user (authorization code) is refused.
-    """
-    scheme, _sep, value = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    issued = (
-        Token.objects.valid()
-        .filter(type=Token.Type.ACCESS_TOKEN, hash=get_adapter().hash_token(value.strip()))
-        .select_related("client")
-        .first()
-    )
-    if issued is None or issued.user_id is not None or issued.client is None:
-        return None
-    return Platform.objects.filter(oidc_client=issued.client).first()
 
 
 def subject_pairs(*, user_ids, platform_ids) -> set[tuple[int, int]]:
