@@ -638,6 +638,7 @@ def seed(*, users: int) -> dict:
         journal_cols += ["data"]
         notice_cols = ["id", "user_id", "kind", "step_at", "status", "created_at", "attempts"]
         notice_cols += ["accepted_at", "failed_at", "stated_deadline", "message_id", "last_error"]
+        notice_cols += ["attempt_message_id"]
         token_cols = ["id", "type", "hash", "data", "created_at", "expires_at", "scopes"]
         token_cols += ["client_id", "user_id"]
         login_cols = ["id", "user_id", "platform_id", "first_at", "last_at"]
@@ -855,6 +856,7 @@ def seed(*, users: int) -> dict:
                     ts(warning_sent + 16 * DAY),
                     f"<bench-w-{uid}@mail.example>",
                     "550 mailbox unavailable" if bounced else "",
+                    "",
                 )
             if state == "deactivated":
                 staff = staff_ids[uid % STAFF] if reason != "inactivity" else None
@@ -884,6 +886,7 @@ def seed(*, users: int) -> dict:
                     None,
                     ts(sent + 16 * DAY),
                     f"<bench-d-{uid}@mail.example>",
+                    "",
                     "",
                 )
             if state == "suspended":
