@@ -61,10 +61,30 @@ class SignupForm(forms.Form):
         "Cet établissement a déjà un compte : votre demande sera envoyée à son administrateur."
     )
 
+    #: The invitation the person follows (``accounts.invitation_session``), set by the
+    #: sign-up view; signing up with its SIRET makes no join request.
+    invitation = None
+
+    @staticmethod
+    def invitation_notice(invitation) -> str:
+        """Shown under the SIRET when it is that of the organisation the person is invited to."""
+        return _(
+            "Vous êtes invité(e) à rejoindre %(organisation)s : vous accepterez "
+            "l'invitation après avoir confirmé votre adresse e-mail, sans autre demande."
+        ) % {"organisation": invitation.organisation.legal_name}
+
     def siret_notice(self) -> str:
-        """The join notice when the submitted SIRET is valid and already has an account."""
-        siret = getattr(self, "cleaned_data", {}).get("siret")
-        if siret and selectors.signup_joins_existing(siret=siret):
+        """The notice under the SIRET: the invitation's, else the join notice when the
+        SIRET (submitted and valid, or prefilled from the invitation) has an account."""
+        if self.is_bound:
+            siret = getattr(self, "cleaned_data", {}).get("siret")
+        else:
+            siret = self.initial.get("siret")
+        if not siret:
+            return ""
+        if self.invitation is not None and self.invitation.organisation.siret == siret:
+            return self.invitation_notice(self.invitation)
+        if selectors.signup_joins_existing(siret=siret):
             return str(self.JOIN_NOTICE)
         return ""
 
