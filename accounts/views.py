@@ -314,7 +314,7 @@ def invitation(request, token):
     email verification; it is also shown on their home page once signed in.
     A signed-in user with the invited address joins by confirming (POST) and
     lands on the organisation: its page when he administers it, else his home
-    page at the organisation's card.
+    page, which shows its card (``#organisation-<id>``) and his accesses.
     """
     now = timezone.now()
     invitation = (
@@ -357,7 +357,9 @@ def invitation(request, token):
         )
         if membership.is_administrator:
             return redirect("accounts:org_detail", organisation_pk=membership.organisation_id)
-        return HttpResponseRedirect(f"{reverse('home')}#organisation-{membership.organisation_id}")
+        # Home at its top, not at the card's anchor: until the cookie choice is made,
+        # the sticky banner would cover a card scrolled to the top of the window.
+        return redirect("home")
     return render(request, "accounts/invitation.html", context)
 
 

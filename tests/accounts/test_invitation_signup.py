@@ -193,7 +193,7 @@ def test_accepting_lands_on_the_organisation_card_and_forgets_the_invitation(
     invitee = UserFactory(email=EMAIL)
     client.force_login(invitee)
     response = client.post(invitation_url(invitation))
-    assert response.url == f"{reverse('home')}#organisation-{organisation.pk}"
+    assert response.url == reverse("home")
     home = client.get(reverse("home")).text
     assert f'id="organisation-{organisation.pk}"' in home
     assert "Vous avez rejoint Transports Alpha." in home
