@@ -73,16 +73,28 @@ class SignupForm(forms.Form):
             "l'invitation après avoir confirmé votre adresse e-mail, sans autre demande."
         ) % {"organisation": invitation.organisation.legal_name}
 
+    def _siret_shown(self) -> str:
+        if self.is_bound:
+            return getattr(self, "cleaned_data", {}).get("siret") or ""
+        return self.initial.get("siret") or ""
+
+    def siret_is_invited(self) -> bool:
+        """Whether the SIRET shown is that of the invitation's organisation: its kind and
+        name are known, so the form does not ask for them."""
+        siret = self._siret_shown()
+        return (
+            bool(siret)
+            and self.invitation is not None
+            and (self.invitation.organisation.siret == siret)
+        )
+
     def siret_notice(self) -> str:
         """The notice under the SIRET: the invitation's, else the join notice when the
         SIRET (submitted and valid, or prefilled from the invitation) has an account."""
-        if self.is_bound:
-            siret = getattr(self, "cleaned_data", {}).get("siret")
-        else:
-            siret = self.initial.get("siret")
+        siret = self._siret_shown()
         if not siret:
             return ""
-        if self.invitation is not None and self.invitation.organisation.siret == siret:
+        if self.siret_is_invited():
             return self.invitation_notice(self.invitation)
         if selectors.signup_joins_existing(siret=siret):
             return str(self.JOIN_NOTICE)

@@ -367,8 +367,9 @@ def invitation(request, token):
 def signup_siret_check(request):
     """JSON for the sign-up form: the join notice once a valid SIRET is typed.
 
-    ``{"notice": "..."}`` (empty when the SIRET is new or invalid; the invitation's
-    notice when it is the SIRET of the invitation the visitor follows). Throttled per
+    ``{"notice": "..."}`` (empty when the SIRET is new or invalid); when it is the
+    SIRET of the invitation the visitor follows, the invitation's notice and
+    ``"invited": true`` (the form then hides the kind and name fields). Throttled per
     client IP (``ACCOUNTS_SIRET_CHECK_PER_MINUTE``): past it the notice is empty
     and the form says so at submit instead.
     """
@@ -383,9 +384,6 @@ def signup_siret_check(request):
         return JsonResponse({"notice": ""})
     invitation = invitation_session.invitation_followed(request, now=timezone.now())
     if invitation is not None and invitation.organisation.siret == siret:
-        notice = SignupForm.invitation_notice(invitation)
-    elif selectors.signup_joins_existing(siret=siret):
-        notice = str(SignupForm.JOIN_NOTICE)
-    else:
-        notice = ""
-    return JsonResponse({"notice": notice})
+        return JsonResponse({"notice": SignupForm.invitation_notice(invitation), "invited": True})
+    joins = selectors.signup_joins_existing(siret=siret)
+    return JsonResponse({"notice": str(SignupForm.JOIN_NOTICE) if joins else ""})

@@ -111,6 +111,7 @@ def test_the_siret_notice_says_invited_not_request_to_the_administrator(
     notice = client.get(reverse(CHECK), {"siret": organisation.siret}).json()["notice"]
     assert "Vous êtes invité(e) à rejoindre Transports Alpha" in notice
     assert "votre demande sera envoyée" not in notice
+    assert client.get(reverse(CHECK), {"siret": organisation.siret}).json()["invited"] is True
     form = client.get(reverse("account_signup")).text
     assert "invité(e) à rejoindre Transports Alpha" in form
     # Another visitor, who did not open the link, gets the usual notice.
@@ -139,6 +140,24 @@ def test_the_invitation_applies_only_to_the_invited_address(
     client.get(invitation_url(invitation))
     client.post(reverse("account_signup"), invitee_data(organisation, email="autre@example.fr"))
     assert JoinRequest.objects.filter(user__email="autre@example.fr").exists()
+
+
+def test_the_form_does_not_ask_the_invited_organisation_s_kind_and_name(
+    client, admin, organisation
+):
+    invitation = invite(organisation, admin)
+    client.get(invitation_url(invitation))
+    form = client.get(reverse("account_signup")).text
+    hidden = re.findall(r"<div[^>]*data-organisation-field[^>]*>", form)
+    assert len(hidden) == 2 and all(" hidden" in tag for tag in hidden)
+    # Typed another SIRET (unknown): shown again, and asked for.
+    response = client.post(
+        reverse("account_signup"),
+        invitee_data(organisation, siret=make_siret(5252), accept_cgu=""),
+    )
+    shown = re.findall(r"<div[^>]*data-organisation-field[^>]*>", response.text)
+    assert len(shown) == 2 and not any(" hidden" in tag for tag in shown)
+    assert "Indiquez la raison sociale de votre organisation." in response.text
 
 
 # --- Verification, sign-in, acceptance ------------------------------------------------

@@ -141,6 +141,8 @@ def test_admin_invites_a_colleague_who_signs_up_verifies_joins_and_gets_a_role(
         assert colleague.input_value("input[name=siret]") == organisation.siret
         notice = colleague.locator("#siret-notice")
         notice.filter(has_text="Vous êtes invité(e) à rejoindre Transports Alpha").wait_for()
+        assert not colleague.locator("select[name=organisation_kind]").is_visible()
+        assert not colleague.locator("input[name=organisation_name]").is_visible()
         checked(colleague)
         colleague.fill("input[name=password1]", COLLEAGUE_PASSWORD)
         colleague.fill("input[name=password2]", COLLEAGUE_PASSWORD)
