@@ -1,12 +1,16 @@
 """django-allauth adapter.
 
-- Sign-up attaches the organisation in the same transaction.
+- Sign-up attaches the organisation in the same transaction (none when the
+  person signs up from an invitation to it: accepting it makes him a member).
+- Invitations: after sign-in and after email verification, the person goes back
+  to the invitation he follows (``accounts.invitation_session``).
 - Security (issue 7): the client IP comes from ``accounts.security.client_ip``
   (trusted proxies only) for allauth's rate limits and user sessions; every
   password check goes through the per-account throttle of ``accounts.throttle``.
 """
 
 import secrets
+from urllib.parse import urlencode
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
@@ -14,15 +18,18 @@ from django import forms
 from django.contrib.auth.hashers import make_password
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import security, services, throttle
+from . import invitation_session, security, selectors, services, throttle
 from .emails import email_queue
-from .models import JoinRequest
+from .models import Invitation, JoinRequest
 
 #: Session key: legal name of the organisation a just-created account asked to join.
 JOIN_REQUEST_SESSION_KEY = "accounts_signup_join_request"
+#: Session key: legal name of the organisation whose invitation a just-created account follows.
+SIGNUP_INVITATION_SESSION_KEY = "accounts_signup_invitation"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -57,13 +64,52 @@ class AccountAdapter(DefaultAccountAdapter):
                     kind=data.get("organisation_kind") or "entreprise",
                     legal_name=(data.get("organisation_name") or "").strip(),
                     is_legal_representative=data["declaration"] == "legal_representative",
+                    invitation=getattr(form, "invitation", None),
                     now=now,
                 )
-                # The confirmation page says the account now waits for that administrator.
+                # The confirmation page says what comes next: the administrator's
+                # decision, or the invitation to accept once the address is confirmed.
+                name = attached.organisation.legal_name
                 request.session[JOIN_REQUEST_SESSION_KEY] = (
-                    attached.organisation.legal_name if isinstance(attached, JoinRequest) else ""
+                    name if isinstance(attached, JoinRequest) else ""
+                )
+                request.session[SIGNUP_INVITATION_SESSION_KEY] = (
+                    name if isinstance(attached, Invitation) else ""
                 )
         return user
+
+    # --- invitations: the way back to the invitation (accounts.invitation_session) ---
+
+    def _invitation_path(self, invitation) -> str:
+        return reverse("accounts:invitation", kwargs={"token": invitation.token})
+
+    def get_login_redirect_url(self, request):
+        """Without ``next``: the invitation this visitor follows, when it is his; else home."""
+        invitation = invitation_session.invitation_followed(
+            request, now=timezone.now(), email=request.user.email
+        )
+        if invitation is not None:
+            return self._invitation_path(invitation)
+        return super().get_login_redirect_url(request)
+
+    def get_email_verification_redirect_url(self, email_address):
+        """After confirming an address while signed out, the way back to the invitation.
+
+        Email verification does not sign in (allauth's default), and allauth's
+        stashed ``next`` is lost with it: the sign-in page opens with ``next`` =
+        the invitation this visitor follows, or, confirmed from another browser,
+        the newest valid invitation sent to that address. Otherwise allauth's.
+        """
+        request = self.request
+        if not request.user.is_authenticated:
+            now = timezone.now()
+            invitation = invitation_session.invitation_followed(
+                request, now=now, email=email_address.email
+            ) or (selectors.invitations_for_user(user=email_address.user, now=now).first())
+            if invitation is not None:
+                query = urlencode({"next": self._invitation_path(invitation)})
+                return f"{reverse('account_login')}?{query}"
+        return super().get_email_verification_redirect_url(email_address)
 
     # --- security: same work whether a sign-up's email is taken or not (ASVS 6.3.8) ---
 

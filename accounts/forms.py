@@ -61,10 +61,42 @@ class SignupForm(forms.Form):
         "Cet établissement a déjà un compte : votre demande sera envoyée à son administrateur."
     )
 
+    #: The invitation the person follows (``accounts.invitation_session``), set by the
+    #: sign-up view; signing up with its SIRET makes no join request.
+    invitation = None
+
+    @staticmethod
+    def invitation_notice(invitation) -> str:
+        """Shown under the SIRET when it is that of the organisation the person is invited to."""
+        return _(
+            "Vous êtes invité(e) à rejoindre %(organisation)s : vous accepterez "
+            "l'invitation après avoir confirmé votre adresse e-mail, sans autre demande."
+        ) % {"organisation": invitation.organisation.legal_name}
+
+    def _siret_shown(self) -> str:
+        if self.is_bound:
+            return getattr(self, "cleaned_data", {}).get("siret") or ""
+        return self.initial.get("siret") or ""
+
+    def siret_is_invited(self) -> bool:
+        """Whether the SIRET shown is that of the invitation's organisation: its kind and
+        name are known, so the form does not ask for them."""
+        siret = self._siret_shown()
+        return (
+            bool(siret)
+            and self.invitation is not None
+            and (self.invitation.organisation.siret == siret)
+        )
+
     def siret_notice(self) -> str:
-        """The join notice when the submitted SIRET is valid and already has an account."""
-        siret = getattr(self, "cleaned_data", {}).get("siret")
-        if siret and selectors.signup_joins_existing(siret=siret):
+        """The notice under the SIRET: the invitation's, else the join notice when the
+        SIRET (submitted and valid, or prefilled from the invitation) has an account."""
+        siret = self._siret_shown()
+        if not siret:
+            return ""
+        if self.siret_is_invited():
+            return self.invitation_notice(self.invitation)
+        if selectors.signup_joins_existing(siret=siret):
             return str(self.JOIN_NOTICE)
         return ""
 

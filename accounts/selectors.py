@@ -128,6 +128,44 @@ def invitations_for_user(*, user: User, now) -> QuerySet[Invitation]:
     )
 
 
+def invitation_valid(*, token: str, now) -> Invitation | None:
+    """The invitation of ``token`` if it can still be accepted at ``now`` (one query)."""
+    return (
+        Invitation.objects.select_related("organisation")
+        .filter(token=token, accepted_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+
+
+def home_organisation_states(*, user: User, now) -> dict:
+    """What the home page says about the user's organisations: one state per organisation.
+
+    - ``memberships``: the organisations he belongs to (with accesses);
+    - ``invitations``: valid invitations to organisations he does not belong to;
+    - ``pending_requests``: his pending join requests, except to an organisation
+      he belongs to or is invited to (accepting the invitation approves the request);
+    - ``none``: True only when all three are empty ("no organisation" is said then only).
+
+    Each organisation appears in one list at most, in that order of precedence.
+    """
+    memberships = list(user_memberships(user=user))
+    invitations = list(invitations_for_user(user=user, now=now))
+    shown = {m.organisation_id for m in memberships} | {i.organisation_id for i in invitations}
+    pending = [
+        request
+        for request in user.join_requests.filter(status=JoinRequest.Status.PENDING)
+        .select_related("organisation")
+        .order_by("created_at")
+        if request.organisation_id not in shown
+    ]
+    return {
+        "memberships": memberships,
+        "invitations": invitations,
+        "pending_requests": pending,
+        "none": not (memberships or invitations or pending),
+    }
+
+
 def grantable_offers(*, membership: Membership | None = None) -> list[tuple[Platform, list]]:
     """Centralised platforms with the roles each offers, for the grant form (2 queries).
 

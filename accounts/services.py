@@ -74,16 +74,27 @@ def signup_organisation_attach(
     kind: str,
     legal_name: str,
     is_legal_representative: bool,
+    invitation: Invitation | None = None,
     now,
-) -> Membership | JoinRequest:
+) -> Membership | JoinRequest | Invitation:
     """Attach a new account to the organisation of ``siret`` at sign-up.
 
+    - Signed up from ``invitation`` (still valid at ``now``, sent to ``user.email``)
+      with its organisation's SIRET: nothing is attached and no join request is
+      made; accepting the invitation makes him a member (returns the invitation).
     - Unknown SIRET: the organisation is created and the user becomes its
       Administrateur (he declared being its legal representative or authorised).
     - Known SIRET with no administrator: the user becomes its Administrateur.
     - Known SIRET with an administrator: a pending join request is created for
       that administrator to approve; the user has no membership yet.
     """
+    if (
+        invitation is not None
+        and invitation.is_valid(now=now)
+        and invitation.email == user.email.lower()
+        and invitation.organisation.siret == siret
+    ):
+        return invitation
     organisation, _created = Organisation.objects.select_for_update().get_or_create(
         siret=siret,
         defaults={"siren": siret[:9], "kind": kind, "legal_name": legal_name, "created_at": now},

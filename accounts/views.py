@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from platforms import services as platform_services
 
-from . import app_settings, security, selectors, services
+from . import app_settings, invitation_session, security, selectors, services
 from .forms import AccessGrantForm, InvitationForm, SignupForm
 from .identifiers import normalise, validate_siret
 from .models import Invitation, JoinRequest
@@ -38,22 +38,44 @@ from .models import Invitation, JoinRequest
 login = transaction.atomic(allauth_views.login)
 
 
+class SignupView(allauth_views.SignupView):
+    """allauth's sign-up, prefilled from the invitation the visitor follows.
+
+    The invited address and the organisation's SIRET are filled in (both stay
+    editable); the form carries the invitation so that the notice under the
+    SIRET says "invited", and the sign-up makes no join request for it
+    (``services.signup_organisation_attach``).
+    """
+
+    def _invitation(self):
+        if not hasattr(self, "_followed"):
+            self._followed = invitation_session.invitation_followed(
+                self.request, now=timezone.now()
+            )
+        return self._followed
+
+    def get_initial(self) -> dict:
+        initial = super().get_initial()
+        invitation = self._invitation()
+        if invitation is not None:
+            initial.update(email=invitation.email, siret=invitation.organisation.siret)
+        return initial
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.invitation = self._invitation()
+        return form
+
+
+signup = SignupView.as_view()
+
+
 @login_required
 def home(request):
-    memberships = selectors.user_memberships(user=request.user)
-    pending = request.user.join_requests.filter(status="pending").select_related("organisation")
-    invitations = selectors.invitations_for_user(user=request.user, now=timezone.now())
+    """The signed-in user's page: one state per organisation (``home_organisation_states``)."""
+    states = selectors.home_organisation_states(user=request.user, now=timezone.now())
     administered = selectors.organisations_administered(user=request.user).exists()
-    return render(
-        request,
-        "accounts/home.html",
-        {
-            "memberships": memberships,
-            "pending_requests": pending,
-            "invitations": invitations,
-            "administers": administered,
-        },
-    )
+    return render(request, "accounts/home.html", {**states, "administers": administered})
 
 
 def org_admin_view(view):
@@ -286,10 +308,13 @@ def invitation(request, token):
     """The link of an invitation email.
 
     Unknown, used or expired links get a French page saying so (404/410).
-    Anonymous visitors are offered to sign in or to create their account, and
-    come back here afterwards (``next``); the invitation is also shown on their
-    home page once signed in. A signed-in user with the invited address joins
-    by confirming (POST).
+    Anonymous visitors are offered to sign in or to create their account (the
+    sign-up form is prefilled); the invitation is remembered in the session
+    (``accounts.invitation_session``) so they come back here after sign-in or
+    email verification; it is also shown on their home page once signed in.
+    A signed-in user with the invited address joins by confirming (POST) and
+    lands on the organisation: its page when he administers it, else his home
+    page, which shows its card (``#organisation-<id>``) and his accesses.
     """
     now = timezone.now()
     invitation = (
@@ -306,6 +331,7 @@ def invitation(request, token):
         context["problem"] = "expired"
         return render(request, "accounts/invitation_invalid.html", context, status=410)
     if not request.user.is_authenticated:
+        invitation_session.invitation_remember(request, invitation=invitation)
         here = urlencode({"next": request.get_full_path()})
         context.update(
             login_url=f"{reverse('account_login')}?{here}",
@@ -317,15 +343,22 @@ def invitation(request, token):
         return render(request, "accounts/invitation_invalid.html", context, status=403)
     if request.method == "POST":
         try:
-            services.invitation_accept(invitation=invitation, user=request.user, now=now)
+            membership = services.invitation_accept(
+                invitation=invitation, user=request.user, now=now
+            )
         except ValidationError as exc:
             messages.error(request, _errors(exc))
             return HttpResponseRedirect(request.path)
+        invitation_session.invitation_forget(request)
         messages.success(
             request,
             _("Vous avez rejoint %(organisation)s.")
             % {"organisation": invitation.organisation.legal_name},
         )
+        if membership.is_administrator:
+            return redirect("accounts:org_detail", organisation_pk=membership.organisation_id)
+        # Home at its top, not at the card's anchor: until the cookie choice is made,
+        # the sticky banner would cover a card scrolled to the top of the window.
         return redirect("home")
     return render(request, "accounts/invitation.html", context)
 
@@ -334,7 +367,9 @@ def invitation(request, token):
 def signup_siret_check(request):
     """JSON for the sign-up form: the join notice once a valid SIRET is typed.
 
-    ``{"notice": "..."}`` (empty when the SIRET is new or invalid). Throttled per
+    ``{"notice": "..."}`` (empty when the SIRET is new or invalid); when it is the
+    SIRET of the invitation the visitor follows, the invitation's notice and
+    ``"invited": true`` (the form then hides the kind and name fields). Throttled per
     client IP (``ACCOUNTS_SIRET_CHECK_PER_MINUTE``): past it the notice is empty
     and the form says so at submit instead.
     """
@@ -347,5 +382,8 @@ def signup_siret_check(request):
         validate_siret(siret)
     except ValidationError:
         return JsonResponse({"notice": ""})
-    notice = str(SignupForm.JOIN_NOTICE) if selectors.signup_joins_existing(siret=siret) else ""
-    return JsonResponse({"notice": notice})
+    invitation = invitation_session.invitation_followed(request, now=timezone.now())
+    if invitation is not None and invitation.organisation.siret == siret:
+        return JsonResponse({"notice": SignupForm.invitation_notice(invitation), "invited": True})
+    joins = selectors.signup_joins_existing(siret=siret)
+    return JsonResponse({"notice": str(SignupForm.JOIN_NOTICE) if joins else ""})

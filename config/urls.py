@@ -33,6 +33,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # allauth's sign-in view, in one transaction (accounts.views.login).
     path("accounts/login/", account_views.login, name="account_login"),
+    # allauth's sign-up, prefilled from the invitation being followed (accounts.views.signup).
+    path("accounts/signup/", account_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     # allauth's provider URLs, authorize and token wrapped by platforms.
     path("", include("platforms.idp_urls")),
