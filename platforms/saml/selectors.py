@@ -1,7 +1,9 @@
 """Read queries of the SAML identity provider."""
 
+from django.db.models import Exists, OuterRef
+
 from ..models import Platform
-from ..sso_selectors import user_habilitations
+from ..sso_selectors import platforms_user_may_enter, user_habilitations
 from .models import ReleasedAttribute, ServiceProvider
 
 
@@ -57,19 +59,13 @@ def released_identity(*, user, provider: ServiceProvider) -> dict[str, list[str]
 
 
 def platforms_for_idp_initiated(*, user) -> list[Platform]:
-    """Centralised platforms with an active SAML provider on which ``user`` holds a role.
+    """Platforms ``user`` may enter (``sso_selectors.platforms_user_may_enter``) that
+    have an active SAML provider.
 
-    One query, by platform order; what the home page offers to open by IdP-initiated
-    sign-in (the same gates run again when the button is used).
+    One query, by platform order; the same gates run again when the button is used.
     """
-    if not user.is_authenticated:
-        return []
     return list(
-        Platform.objects.filter(
-            is_centralised=True,
-            saml_providers__is_active=True,
-            accesses__membership__user=user,
+        platforms_user_may_enter(user=user).filter(
+            Exists(ServiceProvider.objects.filter(platform=OuterRef("pk"), is_active=True))
         )
-        .distinct()
-        .order_by("position", "name")
     )
