@@ -107,6 +107,7 @@ def test_only_the_platforms_the_person_may_enter_are_listed(client, oidc_platfor
     other = Platform.objects.get(code="mcontributions")
     register_client(other)
     Platform.objects.filter(pk=other.pk).update(initiate_login_uri=INITIATE)
+    grant(user=verified_user(), platform=other, role_code="adherent")  # someone else's role
     person = verified_user()
     grant(user=person, platform=oidc_platform, role_code="gestionnaire")
     parser, _section = services_of(client, person)
