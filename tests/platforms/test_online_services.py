@@ -232,3 +232,16 @@ def test_the_admin_edits_the_initiate_login_uri_and_explains_a_refusal(client, s
     assert admin_client.post(url, data).status_code == 302
     platform.refresh_from_db()
     assert platform.initiate_login_uri == "https://rp.example.test/oidc/initiate/"
+
+
+def test_the_list_costs_two_queries_whatever_the_number_of_platforms(
+    django_assert_num_queries, oidc_platform
+):
+    person = verified_user()
+    grant(user=person, platform=oidc_platform, role_code="gestionnaire")
+    with django_assert_num_queries(2):  # platforms entered, platforms with own accounts
+        assert len(online_services(user=person).entered) == 1
+    for code, role in [("mcontributions", "adherent"), ("mcampus-entreprise", "adherent")]:
+        grant(user=person, platform=Platform.objects.get(code=code), role_code=role)
+    with django_assert_num_queries(2):
+        assert len(online_services(user=person).entered) == 3
