@@ -1,9 +1,7 @@
 """Read queries of the SAML identity provider."""
 
-from django.db.models import Exists, OuterRef
-
 from ..models import Platform
-from ..sso_selectors import platforms_user_may_enter, user_habilitations
+from ..sso_selectors import user_habilitations
 from .models import ReleasedAttribute, ServiceProvider
 
 
@@ -56,16 +54,3 @@ def released_identity(*, user, provider: ServiceProvider) -> dict[str, list[str]
                 f"{entry['siret']}:{role}" for entry in entries for role in entry["roles"]
             ]
     return identity
-
-
-def platforms_for_idp_initiated(*, user) -> list[Platform]:
-    """Platforms ``user`` may enter (``sso_selectors.platforms_user_may_enter``) that
-    have an active SAML provider.
-
-    One query, by platform order; the same gates run again when the button is used.
-    """
-    return list(
-        platforms_user_may_enter(user=user).filter(
-            Exists(ServiceProvider.objects.filter(platform=OuterRef("pk"), is_active=True))
-        )
-    )
