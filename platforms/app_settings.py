@@ -59,3 +59,8 @@ def client_auth_failure_limits() -> dict[str, tuple[int, int]]:
         "PLATFORMS_OIDC_CLIENT_AUTH_FAILURE_LIMITS",
         {"client": (10, 300), "ip": (30, 300)},
     )
+
+
+def initiate_login_http_allowed() -> bool:
+    """Whether a platform's ``initiate_login_uri`` may be plain http (development only)."""
+    return bool(getattr(settings, "PLATFORMS_INITIATE_LOGIN_HTTP_ALLOWED", settings.DEBUG))

@@ -24,19 +24,24 @@ DEMO_SSF_AUTHORIZATION = "Bearer demo-ssf-push-secret-not-for-production"
 
 
 def load(*, stdout) -> None:
-    """Register the demo platform's client and event stream; give the demo admin a role."""
+    """Register the demo platform's client (with its third-party-initiated login
+    address, so that "Mes services en ligne" opens it) and event stream; give the
+    demo admin a role."""
     platform = Platform.objects.get(code=DEMO_PLATFORM_CODE)
     platform_client_register(
         platform=platform,
         redirect_uris=[f"{DEMO_URL}/oidc/callback/"],
         post_logout_redirect_uris=[f"{DEMO_URL}/"],
         backchannel_logout_uri=f"{DEMO_URL}/backchannel-logout/",
+        initiate_login_uri=f"{DEMO_URL}/oidc/initiate/",
         client_id=DEMO_CLIENT_ID,
         secret=DEMO_CLIENT_SECRET,
         rotate_secret=True,
         now=timezone.now(),
     )
     now = timezone.now()
+    if not platform.url:
+        Platform.objects.filter(pk=platform.pk).update(url=f"{DEMO_URL}/")
     Stream.objects.update_or_create(
         platform=platform,
         defaults={

@@ -9,9 +9,12 @@ grants accesses (``platforms.services.access_grant``).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_initiate_login_uri
 
 
 class Role(models.Model):
@@ -79,6 +82,20 @@ class Platform(models.Model):
             "(OpenID Connect Back-Channel Logout 1.0)."
         ),
     )
+    # OIDC Core 1.0 §4 (client metadata of OIDC Registration §2): where the
+    # home page's "Mes services en ligne" sends the person, with ``iss``, so
+    # that the platform starts its own authorization request.
+    initiate_login_uri = models.URLField(
+        _("URI de connexion initiée par un tiers"),
+        max_length=500,
+        blank=True,
+        validators=[validate_initiate_login_uri],
+        help_text=_(
+            "Adresse de la plateforme qui démarre la connexion SSO (initiate_login_uri, "
+            "OpenID Connect Core §4), en https. Le centre de comptes y ajoute iss et "
+            "target_link_uri. Vide : « Mes services en ligne » ouvre l'adresse de la plateforme."
+        ),
+    )
 
     class Meta:
         verbose_name = _("plateforme")
@@ -87,6 +104,17 @@ class Platform(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        if self.initiate_login_uri and not self.is_centralised:
+            raise ValidationError(
+                {
+                    "initiate_login_uri": _(
+                        "Une plateforme non centralisée n'utilise pas le SSO : "
+                        "laissez ce champ vide."
+                    )
+                }
+            )
 
 
 class Access(models.Model):

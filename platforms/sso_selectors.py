@@ -2,7 +2,7 @@
 
 from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.models import Client, Token
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import Membership, User
 
@@ -27,9 +27,33 @@ def platform_for_client_id(*, client_id: str) -> Platform | None:
     )
 
 
+def entry_accesses(*, user) -> QuerySet[Access]:
+    """The one rule of who may enter which platform: the accesses that open one.
+
+    Any role held on a **centralised** platform, for any organisation, opens it
+    (``user``: a User, a pk or an ``OuterRef``). The account must also be active;
+    callers check that first because it has its own refusal page. Used by the
+    authorize and refresh checks (OIDC), SAML, and the home page's
+    "Mes services en ligne".
+    """
+    return Access.objects.filter(membership__user=user, platform__is_centralised=True)
+
+
 def user_has_access(*, user: User, platform: Platform) -> bool:
-    """True when ``user`` holds at least one role on ``platform``."""
-    return Access.objects.filter(membership__user=user, platform=platform).exists()
+    """True when ``user`` holds at least one role on the centralised ``platform``."""
+    return entry_accesses(user=user).filter(platform=platform).exists()
+
+
+def platforms_user_may_enter(*, user) -> QuerySet[Platform]:
+    """The centralised platforms an active ``user`` may enter, in platform order.
+
+    Empty for an anonymous or inactive account. One query when evaluated.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Platform.objects.none()
+    return Platform.objects.filter(
+        Exists(entry_accesses(user=user).filter(platform=OuterRef("pk")))
+    ).order_by("position", "name")
 
 
 def user_habilitations(*, user: User, platform: Platform) -> list[dict]:

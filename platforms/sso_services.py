@@ -26,6 +26,7 @@ from . import hooks
 from .models import Platform, PlatformLogin
 from .oidc import PLATFORM_SCOPES
 from .oidc.clientauth import hash_client_secret
+from .validators import validate_initiate_login_uri
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def platform_client_register(
     redirect_uris: list[str],
     post_logout_redirect_uris: list[str] | None = None,
     backchannel_logout_uri: str | None = None,
+    initiate_login_uri: str | None = None,
     rotate_secret: bool = False,
     client_id: str | None = None,
     secret: str | None = None,
@@ -75,6 +77,8 @@ def platform_client_register(
     ``native=True`` registers a native application (``application_type``):
     only then may a loopback redirect URI use any port (RFC 8252 §7.3); every
     other redirect URI must match exactly. ``None`` keeps the current type.
+    ``initiate_login_uri`` (OIDC Core §4, https outside development) is where
+    "Mes services en ligne" opens the platform; ``None`` keeps the current one.
     """
     if not platform.is_centralised:
         raise ValidationError(
@@ -87,6 +91,9 @@ def platform_client_register(
     post_logout = _validated_uris(post_logout_redirect_uris or [])
     if backchannel_logout_uri:
         backchannel_logout_uri = _validated_uris([backchannel_logout_uri])[0]
+    if initiate_login_uri:
+        initiate_login_uri = initiate_login_uri.strip()
+        validate_initiate_login_uri(initiate_login_uri)
 
     platform = Platform.objects.select_for_update().get(pk=platform.pk)
     client = platform.oidc_client
@@ -127,6 +134,9 @@ def platform_client_register(
     if backchannel_logout_uri is not None:
         platform.backchannel_logout_uri = backchannel_logout_uri
         update_fields.append("backchannel_logout_uri")
+    if initiate_login_uri is not None:
+        platform.initiate_login_uri = initiate_login_uri
+        update_fields.append("initiate_login_uri")
     if update_fields:
         platform.save(update_fields=update_fields)
     logger.info(

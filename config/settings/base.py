@@ -423,6 +423,8 @@ PLATFORMS_ACTIVITY_BULK_RECORDER = "platforms.activity.activity_record_bulk"
 # Extra gates run at authorize before a code is issued: f(*, request, user, platform)
 # -> HttpResponse | None. (The CGU gate is legal's middleware, which runs earlier.)
 PLATFORMS_AUTHORIZE_GATES: list[str] = []
+# A platform's initiate_login_uri (OIDC Core §4) must be https unless
+# PLATFORMS_INITIATE_LOGIN_HTTP_ALLOWED (default: DEBUG, read at call time) is set.
 DEMO_DATA_LOADERS += ["platforms.demo.load"]
 
 # --- lifecycle ---

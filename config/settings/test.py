@@ -38,3 +38,5 @@ DEMO_DATA_ALLOWED = True
 # Windows stay cached for the whole test unless a test clears them (maintenance
 # tests do): a slow test must not see an extra query when 30 s have passed.
 MAINTENANCE_CACHE_SECONDS = 3600
+# The demo platform and the test relying parties run on http://127.0.0.1.
+PLATFORMS_INITIATE_LOGIN_HTTP_ALLOWED = True

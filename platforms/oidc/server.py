@@ -47,7 +47,8 @@ from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
 from oauthlib.openid import Server
 
-from ..models import Access, Platform
+from ..models import Platform
+from ..sso_selectors import entry_accesses
 from ..sso_services import platform_refresh_record
 from . import clientauth, families, keys
 from .redirects import redirect_uri_registered
@@ -60,11 +61,7 @@ def platform_with_access(*, client: Client, user) -> Platform | None:
     """``client``'s centralised platform annotated ``has_access`` for ``user`` (one query)."""
     return (
         Platform.objects.filter(oidc_client=client, is_centralised=True)
-        .annotate(
-            has_access=Exists(
-                Access.objects.filter(membership__user=user, platform=OuterRef("pk"))
-            )
-        )
+        .annotate(has_access=Exists(entry_accesses(user=user).filter(platform=OuterRef("pk"))))
         .first()
     )
 

@@ -54,22 +54,3 @@ def released_identity(*, user, provider: ServiceProvider) -> dict[str, list[str]
                 f"{entry['siret']}:{role}" for entry in entries for role in entry["roles"]
             ]
     return identity
-
-
-def platforms_for_idp_initiated(*, user) -> list[Platform]:
-    """Centralised platforms with an active SAML provider on which ``user`` holds a role.
-
-    One query, by platform order; what the home page offers to open by IdP-initiated
-    sign-in (the same gates run again when the button is used).
-    """
-    if not user.is_authenticated:
-        return []
-    return list(
-        Platform.objects.filter(
-            is_centralised=True,
-            saml_providers__is_active=True,
-            accesses__membership__user=user,
-        )
-        .distinct()
-        .order_by("position", "name")
-    )

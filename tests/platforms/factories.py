@@ -61,3 +61,7 @@ def seed_platforms() -> None:
     if not Platform.objects.exists():
         migration = importlib.import_module("platforms.migrations.0002_seed_platforms_and_roles")
         migration.seed(apps, None)
+        urls = importlib.import_module(
+            "platforms.migrations.0006_platform_initiate_login_uri_and_signup_urls"
+        )
+        urls.fill_signup_urls(apps, None)

@@ -110,6 +110,9 @@ def test_demo_data_registers_the_demo_platform_client_idempotently():
     assert platform.oidc_client_id == demo.DEMO_CLIENT_ID
     assert client_secret_matches(platform.oidc_client, demo.DEMO_CLIENT_SECRET)
     assert platform.backchannel_logout_uri == "http://127.0.0.1:8001/backchannel-logout/"
+    # "Mes services en ligne" opens the demo platform by third-party-initiated login.
+    assert platform.initiate_login_uri == "http://127.0.0.1:8001/oidc/initiate/"
+    assert platform.url == "http://127.0.0.1:8001/"
     assert Client.objects.count() == 1
 
 

@@ -39,7 +39,11 @@ TEMPLATES = [
     }
 ]
 DATABASES = {
-    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "demo_platform.sqlite3"}
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        # The browser tests run their own copy beside the live account centre.
+        "NAME": os.environ.get("DEMO_DATABASE") or VAR_DIR / "demo_platform.sqlite3",
+    }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

@@ -5,6 +5,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("oidc/initiate/", views.initiate_login, name="initiate_login"),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("logout/", OIDCLogoutView.as_view(), name="logout"),
     path("backchannel-logout/", views.backchannel_logout, name="backchannel_logout"),

@@ -1,8 +1,9 @@
-"""Pages of the demo platform: who am I (claims), and the back-channel logout receiver."""
+"""Pages of the demo platform: who am I (claims and roles), third-party-initiated
+login, and the receivers of back-channel logouts and Shared Signals events."""
 
 import json
 import logging
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
@@ -10,9 +11,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -24,8 +27,31 @@ logger = logging.getLogger(__name__)
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 
+ROLE_NAMES = {
+    "gestionnaire": "Gestionnaire",
+    "administrateur": "Administrateur",
+    "administrateur-cabinet-rh": "Administrateur Cabinet RH",
+    "cabinet-comptable": "Cabinet comptable",
+    "consultant": "Consultant",
+    "adherent": "Adhérent",
+    "partenaire": "Partenaire",
+}
+
+
+def _habilitations(userinfo) -> list[dict]:
+    """The ``habilitations`` claim, with the roles' names for a person to read."""
+    entries = (userinfo or {}).get("habilitations") or []
+    return [
+        {**entry, "role_names": [ROLE_NAMES.get(code, code) for code in entry.get("roles", [])]}
+        for entry in entries
+        if isinstance(entry, dict)
+    ]
+
+
 def home(request):
+    userinfo = request.session.get("oidc_userinfo")
     context = {
+        "habilitations": _habilitations(userinfo) if request.user.is_authenticated else [],
         "userinfo": json.dumps(request.session.get("oidc_userinfo"), indent=2, ensure_ascii=False),
         "id_token_claims": json.dumps(
             request.session.get("oidc_id_token_claims"), indent=2, ensure_ascii=False
@@ -33,6 +59,33 @@ def home(request):
         "provider": settings.PROVIDER,
     }
     return render(request, "demo_platform/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def initiate_login(request):
+    """Third-party-initiated login (OpenID Connect Core 1.0 §4).
+
+    The account centre's "Mes services en ligne" links here with ``iss``; the
+    request is accepted only from our provider (``iss`` exactly its issuer), then
+    the normal authorization code flow starts. ``target_link_uri`` is followed
+    only when it points into this site (§4: never an open redirector).
+    """
+    params = request.POST if request.method == "POST" else request.GET
+    if params.get("iss", "") != settings.OIDC_OP_ISSUER:
+        return render(
+            request,
+            "demo_platform/initiate_refused.html",
+            {"provider": settings.PROVIDER},
+            status=400,
+        )
+    next_url = "/"
+    target = params.get("target_link_uri", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(target)
+        next_url = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return redirect(f"{reverse('oidc_authentication_init')}?{urlencode({'next': next_url})}")
 
 
 def provider_logout_url(request):

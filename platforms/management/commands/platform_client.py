@@ -25,6 +25,11 @@ class Command(BaseCommand):
             "--post-logout-redirect-uri", action="append", dest="post_logout_redirect_uris"
         )
         parser.add_argument("--backchannel-logout-uri", default=None)
+        parser.add_argument(
+            "--initiate-login-uri",
+            default=None,
+            help="Connexion initiée par un tiers (OpenID Connect Core §4), en https.",
+        )
         parser.add_argument("--rotate-secret", action="store_true")
         parser.add_argument(
             "--native",
@@ -44,6 +49,7 @@ class Command(BaseCommand):
                 native=options["native"],
                 post_logout_redirect_uris=options["post_logout_redirect_uris"],
                 backchannel_logout_uri=options["backchannel_logout_uri"],
+                initiate_login_uri=options["initiate_login_uri"],
                 rotate_secret=options["rotate_secret"],
                 now=timezone.now(),
             )
