@@ -11,6 +11,7 @@ machine's own PostgreSQL or Redis.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -392,10 +393,8 @@ class Stack:
     def pids(self) -> dict[str, int]:
         """The main process of each component (PostgreSQL's postmaster included)."""
         found = {name: proc.pid for name, proc in self.procs.items()}
-        try:
+        with contextlib.suppress(OSError, ValueError, IndexError):
             found["postgres"] = int((self.pgdata / "postmaster.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
         return found
 
     # --- teardown ---------------------------------------------------------------------
