@@ -126,6 +126,7 @@ def main() -> None:
     sub = rp.get(userinfo_url, HTTP_AUTHORIZATION=f"Bearer {state['access']}").json()["sub"]
     anonymous = Client()
     signer = Client()
+    rp = Client()  # the relying party's server: no browser cookies from here on
 
     def refresh():
         response = rp.post(

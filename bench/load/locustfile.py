@@ -184,6 +184,9 @@ class PlatformUser(_Base):
         if tokens.status_code == 200:
             body = tokens.json()
             self.access, self.refresh = body["access_token"], body["refresh_token"]
+        # From here on the relying party's server calls us (refresh, userinfo,
+        # activity): no browser cookies travel with those.
+        self.client.cookiejar.clear()
 
     @task(2)
     def refresh_grant(self):

@@ -293,14 +293,22 @@ def main() -> None:
     (stack.base / "cpu").mkdir()
     stack.extra_env["LOAD_CPU_DIR"] = str(stack.base / "cpu")
     results = []
+
+    def step(text):
+        print(f"[{time.monotonic() - begun:5.0f} s] {text}", flush=True)
+
     try:
+        step("PostgreSQL, Redis, SMTP sink")
         stack.start_postgres()
         stack.start_redis()
         stack.start_smtp()
+        step(f"migrate and seed {args.accounts} accounts (collectstatic meanwhile)")
         stack.prepare(users=max(args.accounts, args.users * 2))
         seed_path = stack.base / "seed.json"
-        stack.start_celery()
+        step("Celery worker and beat, gunicorn, nginx")
+        stack.start_celery(wait=False)
         stack.start_web()
+        stack.wait_celery()
         time.sleep(3)  # wall clock: let the worker's and beat's first tasks pass
         print(
             f"stack up at {stack.url} in {time.monotonic() - begun:.0f} s: nginx, gunicorn "

@@ -263,16 +263,18 @@ class Stack:
             text=True,
         )
         self.manage("migrate", "--noinput")
-        _, errors = static.communicate()
-        if static.returncode:
-            raise RuntimeError(f"collectstatic failed: {errors[-2000:]}")
         out = self.base / "seed.json"
         subprocess.run(
             [PYTHON, str(ROOT / "bench" / "load" / "seed.py"), str(out), str(users)],
             cwd=ROOT,
             env=self.env(),
             check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.base / "seed.out", "w"),  # noqa: SIM115
         )
+        _, errors = static.communicate()
+        if static.returncode:
+            raise RuntimeError(f"collectstatic failed: {errors[-2000:]}")
         return json.loads(out.read_text())
 
     def start_web(self) -> None:
@@ -337,8 +339,8 @@ class Stack:
         except (OSError, ValueError):
             return 0
 
-    def start_celery(self) -> None:
-        """One worker and one beat, as deploy/entrypoint.sh starts them; wait till ready."""
+    def start_celery(self, *, wait: bool = True) -> None:
+        """One worker and one beat, as deploy/entrypoint.sh starts them (``wait_celery``)."""
         level = self.env().get("LOG_LEVEL", "INFO")
         self.procs["worker"] = subprocess.Popen(
             [
@@ -378,6 +380,11 @@ class Stack:
             stdout=open(self.base / "beat.out", "w"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
         )
+        if wait:
+            self.wait_celery()
+
+    def wait_celery(self) -> None:
+        """Until the worker says ``ready.`` and beat ``Starting``."""
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             worker = (self.base / "worker.out").read_text(errors="replace")
