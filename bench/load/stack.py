@@ -285,7 +285,8 @@ class Stack:
             stdout=open(self.base / "gunicorn.out", "w"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
         )
-        wait_http(f"http://127.0.0.1:{self.web_port}/healthz")
+        # Three Django processes boot at once (with Celery's two): give a busy machine time.
+        wait_http(f"http://127.0.0.1:{self.web_port}/healthz", timeout=240)
         if self.nginx_port:
             conf = (ROOT / "deploy" / "nginx.conf").read_text()
             conf = (
