@@ -45,9 +45,12 @@ def _bin(name: str) -> str:
     raise RuntimeError(f"{name} not found")
 
 
-def wait_http(url: str, *, timeout: float = 60) -> None:
+def wait_http(url: str, *, timeout: float = 60, proc: subprocess.Popen | None = None) -> None:
+    """Until ``url`` answers below 500; fails at once if ``proc`` (the server) exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
                 if response.status < 500:
@@ -286,7 +289,11 @@ class Stack:
             stderr=subprocess.STDOUT,
         )
         # Three Django processes boot at once (with Celery's two): give a busy machine time.
-        wait_http(f"http://127.0.0.1:{self.web_port}/healthz", timeout=240)
+        wait_http(
+            f"http://127.0.0.1:{self.web_port}/healthz",
+            timeout=240,
+            proc=self.procs["gunicorn"],
+        )
         if self.nginx_port:
             conf = (ROOT / "deploy" / "nginx.conf").read_text()
             conf = (
