@@ -3,7 +3,7 @@ PYTHON ?= python3
 UV := $(PYTHON) -m uv
 MANAGE := $(UV) run --frozen python manage.py
 
-.PHONY: install run test e2e screenshots lint format audit bench
+.PHONY: install run test e2e screenshots lint format audit bench load
 
 install:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -48,3 +48,8 @@ audit: install
 # PostgreSQL only (DATABASE_URL); BENCH_ARGS="--users 1000000" for the figures of docs/benchmarks.md.
 bench: install
 	$(UV) run --frozen python bench/run.py $(BENCH_ARGS)
+
+# The load test of docs/benchmarks.md ("Load"): its own stack (nginx, gunicorn, Celery,
+# PostgreSQL, Redis, an SMTP sink) on loopback ports, steady mix then slow clients, ~5 min.
+load: install
+	$(UV) run --frozen python bench/load/run.py $(LOAD_ARGS)

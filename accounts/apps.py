@@ -42,11 +42,18 @@ class AccountsConfig(AppConfig):
     @staticmethod
     def _connect_security_signals() -> None:
         from allauth.account import signals as allauth_signals
+        from allauth.usersessions import signals as usersessions_signals
         from django.contrib.auth.signals import user_logged_in
 
         from . import signals
 
         user_logged_in.connect(signals.on_user_logged_in, dispatch_uid="security_logged_in")
+        # allauth.usersessions (earlier in INSTALLED_APPS) opens every session of the
+        # user at each sign-in to purge the ended ones: ours does it in one query.
+        allauth_signals.user_logged_in.disconnect(receiver=usersessions_signals.on_user_logged_in)
+        allauth_signals.user_logged_in.connect(
+            signals.on_user_logged_in_usersessions, dispatch_uid="usersessions_logged_in"
+        )
         allauth_signals.password_changed.connect(
             signals.on_password_changed, dispatch_uid="security_password_changed"
         )

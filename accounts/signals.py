@@ -4,6 +4,8 @@ Receivers of django.contrib.auth's and allauth's signals (connected in
 ``AccountsConfig.ready``):
 
 - sign-in: stamps the session with the sign-in instant (absolute lifetime);
+  purges the user's ended user sessions in one query and records the new one
+  (in place of allauth.usersessions' receiver, which opened every session);
 - password changed (signed in): every *other* session of the user is ended and
   every OIDC token of the platforms revoked; the current session stays;
 - password reset (from the emailed link): every session ends, every token is
@@ -13,9 +15,10 @@ Receivers of django.contrib.auth's and allauth's signals (connected in
 
 from __future__ import annotations
 
+from allauth.usersessions.models import UserSession
 from django.utils import timezone
 
-from . import throttle
+from . import services, throttle
 from .middleware import SESSION_AUTH_AT, SESSION_SEEN_AT
 
 
@@ -25,6 +28,12 @@ def on_user_logged_in(sender, request, user, **kwargs) -> None:
     now = timezone.now().timestamp()
     request.session[SESSION_AUTH_AT] = now
     request.session[SESSION_SEEN_AT] = now
+
+
+def on_user_logged_in_usersessions(sender, request, user, **kwargs) -> None:
+    """allauth.usersessions' sign-in receiver, with the purge set-based."""
+    services.usersessions_purge_ended(user=user, now=timezone.now())
+    UserSession.objects.create_from_request(request, user=user)
 
 
 def end_sessions_and_tokens(*, user, keep_session_key: str | None = None) -> None:

@@ -31,7 +31,7 @@ import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,31 @@ CACHE_ERRORS = (RedisError, OSError)
 # location -> monotonic instant until which Redis is not tried again.
 _down_until: dict[str, float] = {}
 _state_lock = threading.Lock()
+
+
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client, keeping one ``redis.Redis`` per connection pool.
+
+    Django builds a new ``redis.Redis`` for every cache call, and redis-py fills a
+    table of about 200 response callbacks each time: 0.1 ms of CPU per call, a
+    dozen calls per sign-in. A ``redis.Redis`` is safe to share between threads
+    (each command borrows a connection from the pool), so one per pool is enough.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            if index not in self._pools:
+                self._pools[index] = self._pool_class.from_url(
+                    self._servers[index], **self._pool_options
+                )
+            client = self._clients[index] = self._client(connection_pool=self._pools[index])
+        return client
 
 
 class DegradingRedisCache(RedisCache):
@@ -55,6 +80,7 @@ class DegradingRedisCache(RedisCache):
         options.setdefault("socket_timeout", 0.25)
         params["OPTIONS"] = options
         super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
         self._outage_key = str(server)
         # LocMemCache instances with the same name share one store per process.
         self._fallback = LocMemCache(

@@ -1,12 +1,22 @@
 """gunicorn settings for production, behind deploy/nginx.conf (docs/reliability.md).
 
 Worker class ``gthread``: 3 processes x 2 threads by default (WEB_CONCURRENCY,
-GUNICORN_THREADS), sized for 2 cores. Threads because the work is short and
-mostly waits on PostgreSQL; no gevent (psycopg 3 and Argon2 would need
-monkey-patching, and nothing here streams). Slow clients never reach a thread:
-nginx reads the whole request (headers within 10 s, body within 10 s, at most
-6 MB) before handing it over, and buffers the response, so a gunicorn thread is
-held only for the time Django works.
+GUNICORN_THREADS), sized for 2 cores. Why this shape (docs/deploy.md, the load
+figures in docs/benchmarks.md):
+
+- processes = cores + 1: Python runs one thread at a time per process (the GIL),
+  so the cores are filled by processes; the one extra keeps a core busy while
+  another process waits on PostgreSQL or Redis;
+- 2 threads each: a request's wait (a query, a Redis call, Argon2id, which runs
+  in C with the GIL released) lets the other thread of the process work; more
+  threads only queue behind the GIL and lengthen the tail;
+- not ``sync``: 3 single-threaded processes would idle a core on every query;
+  not gevent: psycopg 3 and Argon2 would need monkey-patching, and with nginx
+  buffering in front there are no slow sockets left to multiplex.
+
+Slow clients never reach a thread: nginx reads the whole request (headers within
+10 s, body within 10 s, at most 6 MB) before handing it over, and buffers the
+response, so a gunicorn thread is held only for the time Django works.
 
 Timeouts: ``timeout`` 30 s kills a worker stuck that long (nginx waits 35 s);
 ``graceful_timeout`` 30 s lets a deploy finish the requests in flight;

@@ -15,7 +15,12 @@ register = template.Library()
 def security_panel(context):
     user = context["request"].user
     mfa = has_mfa(user)
-    is_org_admin = (
-        user.is_authenticated and user.memberships.filter(is_administrator=True).exists()
-    )
+    # The home page has listed every membership of the user already
+    # (``selectors.user_memberships``): read them again, not the database.
+    memberships = context.get("memberships")
+    if memberships is None:
+        memberships = (
+            user.memberships.filter(is_administrator=True) if user.is_authenticated else []
+        )
+    is_org_admin = user.is_authenticated and any(m.is_administrator for m in memberships)
     return {"has_mfa": mfa, "recommend_mfa": is_org_admin and not mfa}

@@ -4,10 +4,16 @@ Users (20 by default), weighted like the measured traffic:
 - ``WebUser``: signed-in pages (home), a sign-in now and then (sign-out, sign-in),
   the health check;
 - ``PlatformUser``: a relying party holding one user's tokens: refresh grants
-  (rotation), userinfo calls, activity reports (client-credentials token).
+  (rotation), userinfo calls, activity reports (client-credentials token); the
+  relying parties spread over the seeded OIDC clients (one per platform).
 
-The seed (users, password, OIDC client) comes from LOAD_SEED (a JSON file written by
-bench/load/seed.py). Secure cookies are sent back over the loopback's http.
+``FastHttpUser`` (geventhttpclient): the load generator shares the server's two
+cores, and it costs a fraction of the CPU of ``HttpUser`` (python-requests).
+Every request carries its name in ``X-Load-Name``, so the server's CPU per
+request type can be told apart (bench/load/gunicorn_cpu.conf.py).
+
+The seed (users, password, OIDC clients) comes from LOAD_SEED (a JSON file written
+by bench/load/seed.py). Secure cookies are sent back over the loopback's http.
 """
 
 import base64
@@ -21,20 +27,24 @@ import threading
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from locust import HttpUser, between, task
+from locust import between, task
+from locust.contrib.fasthttp import FastHttpUser
 
 SEED = json.loads(open(os.environ["LOAD_SEED"]).read())  # noqa: SIM115
-_emails = itertools.cycle(SEED["emails"])
+CLIENTS = SEED.get("clients") or [
+    {"client_id": SEED["client_id"], "client_secret": SEED["client_secret"], "emails": []}
+]
+# Web users take the accounts from the end, relying parties from the start: one
+# person signing in twice at the same instant would meet the per-login lock.
+_web_emails = itertools.cycle(reversed(SEED["emails"]))
+_clients = itertools.cycle(CLIENTS)
+_client_emails = {client["client_id"]: itertools.cycle(client["emails"]) for client in CLIENTS}
 _addresses = itertools.count(1)
 _lock = threading.Lock()
+FORM = "application/x-www-form-urlencoded"
 
 
-def next_email() -> str:
-    with _lock:
-        return next(_emails)
-
-
-class _Base(HttpUser):
+class _Base(FastHttpUser):
     abstract = True
     wait_time = between(0.05, 0.25)
 
@@ -44,83 +54,98 @@ class _Base(HttpUser):
         # front of nginx reports it (the stack runs with TRUSTED_PROXY_COUNT=2).
         with _lock:
             n = next(_addresses)
-        self.client.headers["X-Forwarded-For"] = f"198.51.{100 + n // 250}.{n % 250 + 1}"
+        self.address = f"198.51.{100 + n // 250}.{n % 250 + 1}"
+
+    def headers(self, name, extra=None):
+        return {"X-Forwarded-For": self.address, "X-Load-Name": name, **(extra or {})}
 
     def _unsecure(self):
-        for cookie in self.client.cookies:
+        for cookie in self.client.cookiejar:
             cookie.secure = False
 
-    def get(self, path, **kwargs):
+    def call(self, method, path, name, *, expect=(200,), form=None, headers=None, body=None):
+        """One request named ``name``; a status outside ``expect`` is a failure."""
         self._unsecure()
-        return self.client.get(path, allow_redirects=False, **kwargs)
-
-    def post(self, path, **kwargs):
-        self._unsecure()
-        return self.client.post(path, allow_redirects=False, **kwargs)
-
-    def sign_in(self, email):
-        form = self.get("/accounts/login/", name="sign-in page")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-        self._unsecure()
-        with self.client.post(
-            "/accounts/login/",
-            data={"login": email, "password": SEED["password"], "csrfmiddlewaretoken": token},
-            headers={"Referer": self.host + "/accounts/login/"},
+        extra = dict(headers or {})
+        if form is not None:
+            body = urlencode(form)
+            extra["Content-Type"] = FORM
+        with self.client.request(
+            method,
+            path,
+            data=body,
+            headers=self.headers(name, extra),
+            name=name,
             allow_redirects=False,
-            name="sign-in",
             catch_response=True,
         ) as response:
-            if response.status_code != 302:
-                response.failure(f"sign-in answered {response.status_code}")
+            if response.status_code not in expect:
+                response.failure(f"{name} answered {response.status_code}")
+            else:
+                response.success()
+        return response
+
+    def sign_in(self, email):
+        form = self.call("GET", "/accounts/login/", "sign-in page")
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text or "")
+        if not found:
+            return
+        self.call(
+            "POST",
+            "/accounts/login/",
+            "sign-in",
+            expect=(302,),
+            form={"login": email, "password": SEED["password"], "csrfmiddlewaretoken": found[1]},
+            headers={"Referer": self.host + "/accounts/login/"},
+        )
 
 
 class WebUser(_Base):
     weight = 3
 
     def on_start(self):
-        self.email = next_email()
+        with _lock:
+            self.email = next(_web_emails)
         self.sign_in(self.email)
 
     @task(8)
     def home(self):
-        self._unsecure()
-        with self.client.get(
-            "/", name="home", allow_redirects=False, catch_response=True
-        ) as response:
-            if response.status_code != 200:
-                response.failure(f"home answered {response.status_code}")
+        self.call("GET", "/", "home")
 
     @task(1)
     def sign_in_again(self):
-        self.client.cookies.clear()
+        self.client.cookiejar.clear()
         self.sign_in(self.email)
 
     @task(1)
     def health(self):
-        self.get("/healthz", name="healthz")
+        self.call("GET", "/healthz", "healthz")
 
 
 class PlatformUser(_Base):
     weight = 2
 
     def on_start(self):
-        self.basic = (
-            "Basic "
-            + base64.b64encode(f"{SEED['client_id']}:{SEED['client_secret']}".encode()).decode()
-        )
-        config = self.client.get("/.well-known/openid-configuration").json()
+        with _lock:
+            client = next(_clients)
+            email = next(_client_emails[client["client_id"]], None) or next(_web_emails)
+        self.client_id = client["client_id"]
+        secret = f"{client['client_id']}:{client['client_secret']}".encode()
+        self.basic = {"Authorization": "Basic " + base64.b64encode(secret).decode()}
+        config = self.call("GET", "/.well-known/openid-configuration", "discovery").json()
         self.token_url = urlsplit(config["token_endpoint"]).path
         self.userinfo_url = urlsplit(config["userinfo_endpoint"]).path
         authorize = urlsplit(config["authorization_endpoint"]).path
-        machine = self.post(
+        machine = self.call(
+            "POST",
             self.token_url,
-            data={"grant_type": "client_credentials"},
-            headers={"Authorization": self.basic},
-            name="token (client credentials)",
+            "token (client credentials)",
+            form={"grant_type": "client_credentials"},
+            headers=self.basic,
         )
         self.machine = machine.json()["access_token"] if machine.status_code == 200 else None
         self.access = self.refresh = self.sub = None
-        self.sign_in(next_email())
+        self.sign_in(email)
         verifier = secrets.token_urlsafe(48)
         challenge = (
             base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
@@ -130,7 +155,7 @@ class PlatformUser(_Base):
         query = urlencode(
             {
                 "response_type": "code",
-                "client_id": SEED["client_id"],
+                "client_id": self.client_id,
                 "redirect_uri": SEED["redirect_uri"],
                 "scope": "openid email profile habilitations",
                 "state": secrets.token_urlsafe(8),
@@ -139,81 +164,77 @@ class PlatformUser(_Base):
                 "code_challenge_method": "S256",
             }
         )
-        response = self.get(f"{authorize}?{query}", name="authorize")
-        code = parse_qs(urlsplit(response.headers.get("Location", "")).query).get("code")
+        response = self.call("GET", f"{authorize}?{query}", "authorize", expect=(302,))
+        location = response.headers.get("Location", "") if response.headers else ""
+        code = parse_qs(urlsplit(location).query).get("code")
         if not code:
             return
-        tokens = self.post(
+        tokens = self.call(
+            "POST",
             self.token_url,
-            data={
+            "token (code)",
+            form={
                 "grant_type": "authorization_code",
                 "code": code[0],
                 "redirect_uri": SEED["redirect_uri"],
                 "code_verifier": verifier,
             },
-            headers={"Authorization": self.basic},
-            name="token (code)",
+            headers=self.basic,
         )
         if tokens.status_code == 200:
             body = tokens.json()
             self.access, self.refresh = body["access_token"], body["refresh_token"]
+        # From here on the relying party's server calls us (refresh, userinfo,
+        # activity): no browser cookies travel with those.
+        self.client.cookiejar.clear()
 
     @task(2)
     def refresh_grant(self):
         if not self.refresh:
             return
-        self._unsecure()
-        with self.client.post(
+        response = self.call(
+            "POST",
             self.token_url,
-            data={"grant_type": "refresh_token", "refresh_token": self.refresh},
-            headers={"Authorization": self.basic},
-            name="token (refresh)",
-            catch_response=True,
-        ) as response:
-            if response.status_code != 200:
-                response.failure(f"refresh answered {response.status_code}")
-                return
+            "token (refresh)",
+            form={"grant_type": "refresh_token", "refresh_token": self.refresh},
+            headers=self.basic,
+        )
+        if response.status_code == 200:
             body = response.json()
-            self.access, self.refresh = (
-                body["access_token"],
-                body.get("refresh_token", self.refresh),
-            )
+            self.access = body["access_token"]
+            self.refresh = body.get("refresh_token", self.refresh)
 
     @task(3)
     def userinfo(self):
         if not self.access:
             return
-        with self.client.get(
+        response = self.call(
+            "GET",
             self.userinfo_url,
+            "userinfo",
             headers={"Authorization": f"Bearer {self.access}"},
-            name="userinfo",
-            catch_response=True,
-        ) as response:
-            if response.status_code != 200:
-                response.failure(f"userinfo answered {response.status_code}")
-                return
+        )
+        if response.status_code == 200:
             self.sub = response.json()["sub"]
 
     @task(1)
     def activity(self):
         if not self.machine:
             return
-        sub = self.sub or "0"
-        body = [{"sub": sub, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]
-        with self.client.post(
+        body = [{"sub": self.sub or "0", "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]
+        # 207: per-item results (an unknown sub is reported, not an error).
+        self.call(
+            "POST",
             "/api/v1/activity",
-            data=json.dumps(body),
+            "activity",
+            expect=(200, 207),
+            body=json.dumps(body),
             headers={
                 "Authorization": f"Bearer {self.machine}",
                 "Content-Type": "application/json",
             },
-            name="activity",
-            catch_response=True,
-        ) as response:
-            # 207: per-item results (an unknown sub is reported, not an error).
-            if response.status_code not in (200, 207):
-                response.failure(f"activity answered {response.status_code}")
+        )
 
     @task(1)
     def health(self):
-        self.get("/healthz", name="healthz")
+        self.call("GET", "/healthz", "healthz")

@@ -127,3 +127,47 @@ def test_organisation_page_query_count_does_not_grow_with_members(client):
     assert Membership.objects.filter(organisation=organisation).count() > SEEDED
     many = count_queries(client, url)
     assert few == many == ORGANISATION_PAGE_QUERIES
+
+
+# The signed-in home page (the load mix's most frequent request, docs/benchmarks.md):
+# session, user, administered organisations, invitations, memberships, their accesses,
+# join requests, the two privacy notices, SAML platforms, MFA. The security panel reads
+# the memberships already listed (a query fewer).
+HOME_QUERIES = 11
+
+
+def _home_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return len(queries), response
+
+
+def test_home_page_query_count_is_pinned_and_does_not_grow_with_memberships(client):
+    gestion = Platform.objects.get(code="mgestion-entreprise")
+    contributions = Platform.objects.get(code="mcontributions")
+    gestionnaire = Role.objects.get(code="gestionnaire")
+    user = administrator_of(OrganisationFactory())
+    client.force_login(user)
+    client.get(reverse("home"))  # the first request records the user session
+    one, _ = _home_queries(client)
+    for _ in range(4):
+        membership = Membership.objects.create(user=user, organisation=OrganisationFactory())
+        for platform in (gestion, contributions):
+            Access.objects.create(membership=membership, platform=platform, role=gestionnaire)
+    five, response = _home_queries(client)
+
+    assert one == five == HOME_QUERIES
+    assert response.content.decode().count("Gestionnaire") >= 8
+
+
+def test_home_page_still_recommends_mfa_to_an_organisation_administrator(client):
+    administrator = administrator_of(OrganisationFactory())
+    member = UserFactory()
+    Membership.objects.create(user=member, organisation=OrganisationFactory())
+    pages = {}
+    for user in (administrator, member):
+        client.force_login(user)
+        pages[user] = client.get(reverse("home")).context["recommend_mfa"]
+
+    assert pages == {administrator: True, member: False}
