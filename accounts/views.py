@@ -43,7 +43,13 @@ def home(request):
     memberships = selectors.user_memberships(user=request.user)
     pending = request.user.join_requests.filter(status="pending").select_related("organisation")
     invitations = selectors.invitations_for_user(user=request.user, now=timezone.now())
-    administered = selectors.organisations_administered(user=request.user).exists()
+    # "Mon organisation" opens the organisation's page itself when there is only one.
+    administered = list(selectors.organisations_administered(user=request.user)[:2])
+    org_url = (
+        reverse("accounts:org_detail", kwargs={"organisation_pk": administered[0].pk})
+        if len(administered) == 1
+        else reverse("accounts:org_list")
+    )
     return render(
         request,
         "accounts/home.html",
@@ -51,7 +57,8 @@ def home(request):
             "memberships": memberships,
             "pending_requests": pending,
             "invitations": invitations,
-            "administers": administered,
+            "administers": bool(administered),
+            "organisation_url": org_url,
         },
     )
 
