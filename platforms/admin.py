@@ -64,7 +64,7 @@ class PlatformForm(forms.ModelForm):
 
     class Meta:
         model = Platform
-        fields = ["organisation_kinds"]  # the admin adds its own fields (fieldsets)
+        fields = "__all__"  # noqa: DJ007 - the admin page shows every field
 
 
 @admin.register(Platform)
