@@ -19,10 +19,7 @@ def test_agent_ticks_the_organisation_kinds_on_the_platform_page(client):
     assert "Types d&#x27;organisation autorisés" in page
     assert re.search(r'name="organisation_kinds" value="of"[^>]*checked', page)
     assert 'name="host_name"' in page  # the other fields are still there
-    form = {
-        name: value
-        for name, value in re.findall(r'<input type="text" name="([a-z_]+)"[^>]*value="([^"]*)"', page)
-    }
+    form = dict(re.findall(r'<input type="text" name="([a-z_]+)"[^>]*value="([^"]*)"', page))
     form.update(
         {
             "name": platform.name,
