@@ -11,6 +11,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from allauth.account import views as allauth_views
+from allauth.mfa import app_settings as mfa_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -60,6 +61,20 @@ def home(request):
             "administers": bool(administered),
             "organisation_url": org_url,
         },
+    )
+
+
+@login_required
+def staff_mfa(request):
+    """Why OPCO staff need a second factor, and the way to set one up.
+
+    ``StaffMFARequiredMiddleware`` sends a staff account without one here first (the CGU
+    gate waits until it is done). With a second factor already, on to the back-office.
+    """
+    if security.has_mfa(request.user):
+        return redirect("admin:index" if request.user.is_staff else "mfa_index")
+    return render(
+        request, "accounts/staff_mfa.html", {"MFA_SUPPORTED_TYPES": mfa_settings.SUPPORTED_TYPES}
     )
 
 
