@@ -92,3 +92,14 @@ def test_a_member_without_mfa_is_sent_home_from_the_recovery_codes(client, membe
     codes = client.get(activated["Location"]).content.decode()
     assert "Continuer vers le back-office" not in codes
     assert "Retour à mon espace" in codes
+
+
+def test_new_agent_is_not_asked_again_for_the_password_he_just_typed(client, staff_without_mfa):
+    sign_in(client, staff_without_mfa.email)
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+
+
+def test_a_session_without_a_typed_password_still_confirms_it_first(client, staff_without_mfa):
+    client.force_login(staff_without_mfa)
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
