@@ -495,7 +495,9 @@ class AccessInline(admin.TabularInline):
                 cleaned = super().clean()
                 platform, role = cleaned.get("platform"), cleaned.get("role")
                 if platform and role and not cleaned.get("DELETE"):
-                    access_check(platform=platform, role=role)
+                    membership = getattr(self.instance, "membership", None)
+                    organisation = membership.organisation if membership else None
+                    access_check(platform=platform, role=role, organisation=organisation)
                 return cleaned
 
         formset.form = CheckedForm

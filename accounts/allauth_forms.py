@@ -6,6 +6,9 @@ sign-up extension (``ACCOUNT_SIGNUP_FORM_CLASS``) from there.
 
 from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
+from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.internal.flows.email_verification import (
     add_email_verification_sent_message,
 )
@@ -18,11 +21,52 @@ from . import throttle
 from .models import User
 
 
-class ChangePasswordForm(AllauthChangePasswordForm):
+class KeepPasswordsMixin:
+    """Typed passwords survive a form error elsewhere on the page (issue 15 item 12).
+
+    Re-rendered only in the answer to the person's own POST (over HTTPS, never cached:
+    POST answers carry no freshness). A password field that itself has an error is
+    emptied: a wrong current password is never echoed back.
+    """
+
+    kept_password_fields = ("password1", "password2")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.kept_password_fields:
+            if name in self.fields:
+                self.fields[name].widget.render_value = True
+
+    def full_clean(self):
+        super().full_clean()
+        new_password = {"password1", "password2"}
+        for name in self.kept_password_fields:
+            # A refused new password empties both of its boxes (typed again, together).
+            group = new_password if name in new_password else {name}
+            if name in self.fields and group & set(self.errors):
+                self.fields[name].widget.render_value = False
+
+
+class SignupForm(KeepPasswordsMixin, AllauthSignupForm):
+    """allauth's sign-up (with ``accounts.forms.SignupForm`` as its base), passwords kept."""
+
+
+class SetPasswordForm(KeepPasswordsMixin, AllauthSetPasswordForm):
+    """allauth's "set a password", passwords kept after an error."""
+
+
+class ResetPasswordKeyForm(KeepPasswordsMixin, AllauthResetPasswordKeyForm):
+    """allauth's new password from a reset link, passwords kept after an error."""
+
+
+class ChangePasswordForm(KeepPasswordsMixin, AllauthChangePasswordForm):
     """allauth's password change, with the current password checked through the
     per-account throttle of ``accounts.throttle`` (same delay and 24-hour cap as
     the sign-in, keyed on the account's email): a stolen session cannot guess
-    the password at 7,200 tries a day."""
+    the password at 7,200 tries a day. The current password is kept too, unless it
+    is the field in error."""
+
+    kept_password_fields = ("oldpassword", "password1", "password2")
 
     def clean_oldpassword(self) -> str:
         login = self.user.email

@@ -82,6 +82,7 @@ class SessionLifetimeMiddleware:
 # URL names a staff account without MFA may still reach: the MFA setup pages and
 # what they need (password confirmation), sign-out, the health check.
 MFA_SETUP_URL_NAMES = {
+    "accounts:staff_mfa",
     "mfa_index",
     "mfa_activate_totp",
     "mfa_add_webauthn",
@@ -103,6 +104,11 @@ MFA_EXEMPT_NAMESPACES = {"legal"}
 class StaffMFARequiredMiddleware:
     """A staff account without a second factor only reaches the MFA setup pages.
 
+    Anything else redirects to ``accounts:staff_mfa``, the page that says why and
+    starts the setup. On the setup pages it sets ``request.staff_mfa_setup``, which
+    the CGU gate (placed after this middleware) honours: the second factor first, then
+    the terms, then the back-office.
+
     Extra URL names may be opened with the ``SECURITY_MFA_EXEMPT_URL_NAMES`` setting.
     """
 
@@ -114,23 +120,15 @@ class StaffMFARequiredMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
-        if (
-            user is None
-            or not user.is_authenticated
-            or not user.is_staff
-            or self._allowed(request)
-            or self._has_mfa(request, user)
-        ):
+        if user is None or not user.is_authenticated or not user.is_staff:
             return None
-        messages.warning(
-            request,
-            _(
-                "Les comptes des agents OPCO doivent être protégés par une double "
-                "authentification. Activez une application d'authentification ou une "
-                "clé de sécurité pour continuer."
-            ),
-        )
-        return redirect("mfa_index")
+        if self._has_mfa(request, user):
+            return None
+        if self._allowed(request):
+            # The setup comes first: the CGU gate lets these pages through.
+            request.staff_mfa_setup = True
+            return None
+        return redirect("accounts:staff_mfa")
 
     @staticmethod
     def _has_mfa(request, user) -> bool:

@@ -169,8 +169,10 @@ def home_organisation_states(*, user: User, now) -> dict:
 def grantable_offers(*, membership: Membership | None = None) -> list[tuple[Platform, list]]:
     """Centralised platforms with the roles each offers, for the grant form (2 queries).
 
-    With ``membership``, the (platform, role) pairs it already holds are left out
-    (read from ``membership.accesses.all()``, prefetched by ``organisation_member``).
+    With ``membership``, only the platforms open to its organisation's kind
+    (``Platform.organisation_kinds``), and the (platform, role) pairs it already holds
+    are left out (read from ``membership.accesses.all()``, prefetched by
+    ``organisation_member``).
     """
     held = (
         {(a.platform_id, a.role_id) for a in membership.accesses.all()}
@@ -178,6 +180,9 @@ def grantable_offers(*, membership: Membership | None = None) -> list[tuple[Plat
         else set()
     )
     platforms = Platform.objects.filter(is_centralised=True).prefetch_related("roles")
+    if membership is not None:
+        kind = membership.organisation.kind
+        platforms = [p for p in platforms if p.allows_organisation_kind(kind)]
     return [
         (platform, [role for role in platform.roles.all() if (platform.pk, role.pk) not in held])
         for platform in platforms

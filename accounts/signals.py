@@ -3,9 +3,12 @@
 Receivers of django.contrib.auth's and allauth's signals (connected in
 ``AccountsConfig.ready``):
 
-- sign-in: stamps the session with the sign-in instant (absolute lifetime);
-  purges the user's ended user sessions in one query and records the new one
-  (in place of allauth.usersessions' receiver, which opened every session);
+- sign-in: purges the user's ended user sessions in one query and records the new
+  one (in place of allauth.usersessions' receiver, which opened every session);
+- sign-in: stamps the session with the sign-in instant (absolute lifetime), and a
+  password typed at this sign-in counts as allauth's password confirmation for its
+  usual 5 minutes (a new agent setting up his second factor right after signing in
+  is not asked for the password he has just typed);
 - password changed (signed in): every *other* session of the user is ended and
   every OIDC token of the platforms revoked; the current session stays;
 - password reset (from the emailed link): every session ends, every token is
@@ -15,6 +18,7 @@ Receivers of django.contrib.auth's and allauth's signals (connected in
 
 from __future__ import annotations
 
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.usersessions.models import UserSession
 from django.utils import timezone
 
@@ -28,6 +32,13 @@ def on_user_logged_in(sender, request, user, **kwargs) -> None:
     now = timezone.now().timestamp()
     request.session[SESSION_AUTH_AT] = now
     request.session[SESSION_SEEN_AT] = now
+    records = request.session.get(AUTHENTICATION_METHODS_SESSION_KEY)
+    if isinstance(records, list) and any(r.get("method") == "password" for r in records):
+        # allauth (65.x) asks for the password again unless a record says "reauthenticated";
+        # the password of this very sign-in is that proof (its instant still bounds it).
+        request.session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            {**r, "reauthenticated": True} if r.get("method") == "password" else r for r in records
+        ]
 
 
 def on_user_logged_in_usersessions(sender, request, user, **kwargs) -> None:

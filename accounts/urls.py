@@ -13,6 +13,7 @@ app_name = "accounts"
 _org = "mon-organisation/<int:organisation_pk>/"
 
 urlpatterns = [
+    path("securite/double-authentification/", views.staff_mfa, name="staff_mfa"),
     path("inscription/siret/", views.signup_siret_check, name="signup_siret_check"),
     path("mon-organisation/", views.organisation_list, name="org_list"),
     path(_org, views.organisation_detail, name="org_detail"),

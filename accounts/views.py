@@ -11,6 +11,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from allauth.account import views as allauth_views
+from allauth.mfa import app_settings as mfa_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -72,10 +73,36 @@ signup = SignupView.as_view()
 
 @login_required
 def home(request):
-    """The signed-in user's page: one state per organisation (``home_organisation_states``)."""
+    """The signed-in user's page: one state per organisation (``home_organisation_states``).
+
+    "Mon organisation" opens the organisation's page itself when there is only one.
+    """
     states = selectors.home_organisation_states(user=request.user, now=timezone.now())
-    administered = selectors.organisations_administered(user=request.user).exists()
-    return render(request, "accounts/home.html", {**states, "administers": administered})
+    administered = list(selectors.organisations_administered(user=request.user)[:2])
+    org_url = (
+        reverse("accounts:org_detail", kwargs={"organisation_pk": administered[0].pk})
+        if len(administered) == 1
+        else reverse("accounts:org_list")
+    )
+    return render(
+        request,
+        "accounts/home.html",
+        {**states, "administers": bool(administered), "organisation_url": org_url},
+    )
+
+
+@login_required
+def staff_mfa(request):
+    """Why OPCO staff need a second factor, and the way to set one up.
+
+    ``StaffMFARequiredMiddleware`` sends a staff account without one here first (the CGU
+    gate waits until it is done). With a second factor already, on to the back-office.
+    """
+    if security.has_mfa(request.user):
+        return redirect("admin:index" if request.user.is_staff else "mfa_index")
+    return render(
+        request, "accounts/staff_mfa.html", {"MFA_SUPPORTED_TYPES": mfa_settings.SUPPORTED_TYPES}
+    )
 
 
 def org_admin_view(view):

@@ -5,7 +5,8 @@ A signed-in user who has not accepted the version in force is sent to the gate
 no platform can be opened by SSO — until he accepts. Always reachable: static
 files, every ``legal:`` URL (legal pages, the gate, refusal, cookie choices),
 sign-out (also the OIDC logout), /healthz, and the URL names in ``LEGAL_GATE_EXEMPT_URL_NAMES``.
-OPCO staff are gated like everyone else, the admin included.
+OPCO staff are gated like everyone else, the admin included — after the setup of
+their second factor (the MFA pages they are confined to pass, ``staff_mfa_setup``).
 
 Place it after AuthenticationMiddleware. In the steady state it costs no query:
 the published timeline is cached, and the version the user accepted is kept in his
@@ -38,7 +39,10 @@ class CGUGateMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        if self._exempt(request):
+        # A staff account setting up its second factor (set by
+        # accounts.middleware.StaffMFARequiredMiddleware, which runs first) meets
+        # the gate once the setup is done, not in the middle of it.
+        if self._exempt(request) or getattr(request, "staff_mfa_setup", False):
             return None
         version_id = selectors.cgu_in_force_id(now=timezone.now())
         if version_id is None or request.session.get(SESSION_KEY) == version_id:

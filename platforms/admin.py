@@ -1,6 +1,7 @@
 """Back-office for platforms, the roles they offer, accesses, and SSO clients.
 
-Which roles a platform offers is edited on the platform (``roles``). Accesses
+Which roles a platform offers is edited on the platform (``roles``), and so are the
+kinds of organisation it is open to (``organisation_kinds``, ticked boxes). Accesses
 are granted and revoked through ``platforms.services`` (checked against the
 offer, journaled), also from the back-office.
 
@@ -12,6 +13,7 @@ on the client (allauth's "Clients" admin, where ``owner`` is read-only).
 
 from allauth.idp.oidc.admin import ClientAdmin
 from allauth.idp.oidc.models import Client
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -20,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
 from accounts.admin import BoundedCountPaginator
+from accounts.models import Organisation
 
 from . import services, sso_services
 from .models import Access, Platform, Role
@@ -45,8 +48,28 @@ class RoleAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
 
 
+class PlatformForm(forms.ModelForm):
+    """The organisation kinds a platform is open to, as boxes to tick."""
+
+    organisation_kinds = forms.MultipleChoiceField(
+        label=_("Types d'organisation autorisés"),
+        choices=Organisation.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Les habilitations de cette plateforme ne peuvent être accordées qu'aux "
+            "organisations de ces types."
+        ),
+    )
+
+    class Meta:
+        model = Platform
+        fields = "__all__"  # noqa: DJ007 - the admin page shows every field
+
+
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
+    form = PlatformForm
     list_display = [
         "name",
         "code",
@@ -147,8 +170,13 @@ class AccessAdmin(admin.ModelAdmin):
             def clean(self):
                 cleaned = super().clean()
                 platform, role = cleaned.get("platform"), cleaned.get("role")
+                membership = cleaned.get("membership")
                 if platform and role:
-                    access_check(platform=platform, role=role)
+                    access_check(
+                        platform=platform,
+                        role=role,
+                        organisation=membership.organisation if membership else None,
+                    )
                 return cleaned
 
         return CheckedForm

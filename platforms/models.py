@@ -4,7 +4,8 @@ A user's access is a triple (organisation, platform, role), held here as an
 ``Access`` on his ``Membership``. Which roles a platform offers is data
 (``Platform.roles``) that OPCO edits. Invariants held by the database: one
 access per (membership, platform, role); platform codes and role codes unique.
-The rule "the role is offered by the platform" is checked by the service that
+The rules "the role is offered by the platform" and "the organisation's kind may
+use the platform" (``Platform.organisation_kinds``) are checked by the service that
 grants accesses (``platforms.services.access_grant``).
 """
 
@@ -63,6 +64,17 @@ class Platform(models.Model):
     roles = models.ManyToManyField(
         Role, related_name="platforms", blank=True, verbose_name=_("rôles proposés")
     )
+    # Which kinds of organisation (``accounts.Organisation.Kind`` values) may hold
+    # an access here: data OPCO edits, checked by ``services.access_check``.
+    organisation_kinds = models.JSONField(
+        _("types d'organisation autorisés"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Les habilitations de cette plateforme ne peuvent être accordées qu'aux "
+            "organisations de ces types."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     # Single sign-on: the platform's OpenID Connect client. Its ``owner`` stays
     # empty (allauth deletes a client with its owner user).
@@ -115,6 +127,9 @@ class Platform(models.Model):
                     )
                 }
             )
+
+    def allows_organisation_kind(self, kind: str) -> bool:
+        return kind in (self.organisation_kinds or [])
 
 
 class Access(models.Model):

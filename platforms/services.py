@@ -4,7 +4,10 @@ Invariants enforced here (the database cannot express them):
 - an access is only granted on a centralised platform (the others keep their
   own accounts);
 - an access is only granted with a role the platform offers (``Platform.roles``,
-  data OPCO edits).
+  data OPCO edits);
+- an access is only granted to a member of an organisation whose kind may use the
+  platform (``Platform.organisation_kinds``, data OPCO edits): no M-Gestion OF role
+  for a company.
 
 A refused grant raises ``django.core.exceptions.ValidationError`` with a French
 message and changes nothing. Every change is journaled on the member's account
@@ -17,15 +20,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import hooks
-from accounts.models import Membership, User
+from accounts.models import Membership, Organisation, User
 
 from .models import Access, Platform, Role
 from .ssf import events as ssf_events
 from .ssf.services import ssf_events_enqueue, ssf_subjects_record
 
 
-def access_check(*, platform: Platform, role: Role) -> None:
-    """Raise ``ValidationError`` (French) unless ``role`` may be granted on ``platform``."""
+def access_check(
+    *, platform: Platform, role: Role, organisation: Organisation | None = None
+) -> None:
+    """Raise ``ValidationError`` (French) unless ``role`` may be granted on ``platform``.
+
+    With ``organisation``, also unless the platform is open to organisations of its kind.
+    """
     if not platform.is_centralised:
         raise ValidationError(
             _(
@@ -41,6 +49,15 @@ def access_check(*, platform: Platform, role: Role) -> None:
             % {"role": role.name, "platform": platform.name},
             code="role_not_offered",
         )
+    if organisation is not None and not platform.allows_organisation_kind(organisation.kind):
+        raise ValidationError(
+            _(
+                "La plateforme %(platform)s n'est pas ouverte aux organisations de type "
+                "« %(kind)s »."
+            )
+            % {"platform": platform.name, "kind": organisation.get_kind_display()},
+            code="organisation_kind_not_allowed",
+        )
 
 
 @transaction.atomic
@@ -55,10 +72,10 @@ def access_grant(
     """Give ``membership`` the role ``role`` on ``platform``.
 
     Refused (ValidationError, nothing written) when the platform is not
-    centralised or does not offer the role. Returns the existing access when it
+    centralised, does not offer the role, or is not open to the organisation's kind. Returns the existing access when it
     is already held (no journal row then).
     """
-    access_check(platform=platform, role=role)
+    access_check(platform=platform, role=role, organisation=membership.organisation)
     access, created = Access.objects.get_or_create(
         membership=membership,
         platform=platform,

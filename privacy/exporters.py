@@ -19,7 +19,8 @@ the model's ``verbose_name_plural``, or ``GENERIC_SECTION_LABELS``) and its
 keys French labels for the "Mes données" page (``field_labels``): the
 exporter's ``fields`` (``register(fields=...)``, or ``FIELD_LABELS`` in a
 ``personal_data`` module), then ``COMMON_FIELD_LABELS``, then the model's field
-``verbose_name``. The JSON download keeps the machine-readable keys.
+``verbose_name``. The JSON download (``for_download``) uses the same French titles,
+labels and readable values: a person opens it and reads it.
 
 Invariants: an export holds only rows about the user; references to other
 people are reduced to "OPCO agent" / "another user" (no name, no email);
@@ -199,7 +200,12 @@ def row(instance, *, user, skip: tuple[str, ...] = ()) -> dict:
                 out[f.name] = _other_person(getattr(instance, f.name))
         elif f.is_relation:
             target = getattr(instance, f.name)
-            out[f.name] = str(target) if target is not None else None
+            if target is None:
+                out[f.name] = None
+            elif f.related_model._meta.label == "auth.Permission":
+                out[f.name] = str(target.name)  # "Administrer l'organisation", not its app path
+            else:
+                out[f.name] = str(target)
         else:
             out[f.name] = value(f.value_from_object(instance))
     return out
@@ -540,3 +546,50 @@ def for_display(export: dict) -> list[dict]:
                 tables.append([("", display_value(item))])
         out.append({"key": section["key"], "label": section["label"], "tables": tables})
     return out
+
+
+# --- The JSON download, for a person ---------------------------------------------------
+
+
+def _readable(item, key: str, labels: dict):
+    """``item`` with French keys and readable values, all the way down."""
+    from lifecycle.labels import DATA_LABELS, HIDDEN_DATA_KEYS, display_value
+
+    if isinstance(item, dict):
+        return {
+            str(labels.get(k) or DATA_LABELS.get(k) or capfirst(k.replace("_", " "))): _readable(
+                v, k, labels
+            )
+            for k, v in item.items()
+            if k not in HIDDEN_DATA_KEYS
+        }
+    if isinstance(item, list):
+        if not item:
+            return str(_("Aucune donnée"))
+        return [_readable(v, key, labels) for v in item]
+    return display_value(item, key)
+
+
+def for_download(export: dict, *, user) -> dict:
+    """``export`` as the person reads it: French section titles and keys, readable values.
+
+    Dates on the Paris clock ("10/03/2027 14:05"), Oui/Non, labels instead of codes
+    (journal actions, states, reasons), no internal model names; an empty section says
+    "Aucune donnée". Still one structured JSON document (portability, GDPR art. 20).
+    """
+    from lifecycle.labels import instant
+
+    generated = dt.datetime.fromisoformat(export["generated_at"])
+    return {
+        str(_("Document")): str(
+            _("Export de vos données personnelles — Centre de comptes OPCO Mobilités")
+        ),
+        str(_("Titulaire")): user.email,
+        str(_("Généré le")): instant(generated),
+        str(_("Rubriques")): {
+            section["label"]: _readable(section["data"], "", field_labels(section["key"]))
+            if section["data"] not in (None, [], {})
+            else str(_("Aucune donnée"))
+            for section in export["sections"]
+        },
+    }

@@ -64,7 +64,9 @@ def my_data_export(request):
     now = timezone.now()
     export = exporters.build_export(user=request.user, now=now)
     response = HttpResponse(
-        json.dumps(export, ensure_ascii=False, indent=2),
+        json.dumps(
+            exporters.for_download(export, user=request.user), ensure_ascii=False, indent=2
+        ),
         content_type="application/json; charset=utf-8",
     )
     filename = f"mes-donnees-{now:%Y-%m-%d}.json"

@@ -433,6 +433,10 @@ ACCOUNT_ADAPTER = "lifecycle.adapter.LifecycleAccountAdapter"
 ACCOUNT_FORMS = {
     "add_email": "accounts.allauth_forms.AddEmailForm",
     "change_password": "accounts.allauth_forms.ChangePasswordForm",
+    # Typed passwords survive an error elsewhere in the form (accounts.allauth_forms).
+    "signup": "accounts.allauth_forms.SignupForm",
+    "set_password": "accounts.allauth_forms.SetPasswordForm",
+    "reset_password_from_key": "accounts.allauth_forms.ResetPasswordKeyForm",
     "reset_password": "lifecycle.forms.ResetPasswordForm",
     "request_login_code": "lifecycle.forms.RequestLoginCodeForm",
 }

@@ -233,7 +233,7 @@ def test_access_inline_refuses_a_role_the_platform_does_not_offer(superuser_clie
 
 
 def test_access_inline_grants_an_offered_role(superuser_client):
-    membership = MembershipFactory()
+    membership = MembershipFactory(organisation=OrganisationFactory(kind=Organisation.Kind.OF))
     platform = Platform.objects.get(code="mgestion-of")
     role = Role.objects.get(code="gestionnaire")
     response = superuser_client.post(
@@ -252,6 +252,26 @@ def test_access_inline_grants_an_offered_role(superuser_client):
     assert response.status_code == 302, response.text
     access = Access.objects.get()
     assert access.granted_by is not None
+
+
+def test_access_inline_refuses_a_platform_closed_to_the_organisation_kind(superuser_client):
+    membership = MembershipFactory()  # an Entreprise
+    response = superuser_client.post(
+        reverse("admin:accounts_membership_change", args=[membership.pk]),
+        {
+            "user": membership.user_id,
+            "organisation": membership.organisation_id,
+            "created_at_0": "2026-01-01",
+            "created_at_1": "10:00:00",
+            "accesses-TOTAL_FORMS": "1",
+            "accesses-INITIAL_FORMS": "0",
+            "accesses-0-platform": Platform.objects.get(code="mgestion-of").pk,
+            "accesses-0-role": Role.objects.get(code="gestionnaire").pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "n&#x27;est pas ouverte aux organisations de type « Entreprise »" in response.text
+    assert not Access.objects.exists()
 
 
 def test_making_a_member_administrator_in_the_back_office_gives_the_permission(

@@ -25,4 +25,4 @@ def test_grant_drop_down_leaves_out_roles_already_held(client):
     text = client.get(page).text
     assert "M-Contributions" in text  # held, listed under "Habilitations"
     assert 'value="mcontributions:adherent"' not in text
-    assert 'value="mgestion-of:gestionnaire"' in text
+    assert 'value="mgestion-entreprise:gestionnaire"' in text

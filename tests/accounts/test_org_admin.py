@@ -69,6 +69,20 @@ def test_mon_organisation_opens_the_only_organisation_directly(admin_client, org
     )
 
 
+def test_home_link_mon_organisation_opens_the_only_organisation(admin_client, organisation):
+    detail = reverse("accounts:org_detail", kwargs={"organisation_pk": organisation.pk})
+    home = admin_client.get(reverse("home")).text
+    assert f'<a class="button" href="{detail}">Mon organisation</a>' in home
+    page = admin_client.get(detail).text
+    assert f'href="{reverse("accounts:org_list")}"' not in page  # no way back to a list of one
+
+
+def test_home_link_mon_organisation_lists_several_organisations(admin_client, admin):
+    administrator_of(OrganisationFactory(legal_name="Transports Bêta"), admin)
+    home = admin_client.get(reverse("home")).text
+    assert f'<a class="button" href="{reverse("accounts:org_list")}">Mon organisation</a>' in home
+
+
 def test_plain_member_administers_nothing(client, member):
     client.force_login(member.user)
     response = client.get(reverse("accounts:org_list"))
@@ -153,9 +167,47 @@ def test_grant_form_offers_only_roles_of_each_platform(admin_client, organisatio
             kwargs={"organisation_pk": organisation.pk, "user_pk": member.user.pk},
         )
     )
-    assert 'value="mgestion-of:gestionnaire"' in response.text
-    assert 'value="mgestion-of:adherent"' not in response.text
+    assert 'value="mgestion-entreprise:gestionnaire"' in response.text
+    assert 'value="mgestion-entreprise:adherent"' not in response.text
     assert "mtutorat:" not in response.text
+
+
+def member_page(organisation, user):
+    return reverse(
+        "accounts:org_member", kwargs={"organisation_pk": organisation.pk, "user_pk": user.pk}
+    )
+
+
+def test_grant_form_offers_only_platforms_open_to_the_organisation_kind(client):
+    """Issue 15 item 12: an Entreprise is offered no M-Gestion OF or M-Campus OF role."""
+    company = OrganisationFactory(kind="entreprise")
+    school = OrganisationFactory(kind="of")
+    pages = {}
+    for organisation in (company, school):
+        admin = administrator_of(organisation, UserFactory())
+        member = MembershipFactory(organisation=organisation)
+        client.force_login(admin)
+        pages[organisation.kind] = client.get(member_page(organisation, member.user)).text
+    assert "mgestion-of:" not in pages["entreprise"]
+    assert "mcampus-of:" not in pages["entreprise"]
+    assert 'value="mgestion-entreprise:gestionnaire"' in pages["entreprise"]
+    assert 'value="mgestion-of:gestionnaire"' in pages["of"]
+    assert 'value="mcampus-of:partenaire"' in pages["of"]
+    assert "mgestion-entreprise:" not in pages["of"]
+
+
+def test_platform_closed_to_the_organisation_kind_is_refused_in_french(
+    admin_client, organisation, member
+):
+    response = admin_client.post(
+        grant_url(organisation, member.user), {"offer": "mgestion-of:gestionnaire"}
+    )
+    assert response.status_code == 400
+    assert (
+        "La plateforme M-Gestion OF n&#x27;est pas ouverte aux organisations de type "
+        "« Entreprise »."
+    ) in response.text
+    assert not Access.objects.exists()
 
 
 def test_role_the_platform_does_not_offer_is_refused_in_french(admin_client, organisation, member):

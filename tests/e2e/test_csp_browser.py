@@ -41,10 +41,10 @@ def test_staff_sets_up_mfa_without_csp_violation(page, live_server):
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_load_state("load")
-    # Staff without MFA lands on the MFA page whatever he asked for.
+    # Staff without MFA lands on the page that says why, whatever he asked for.
     page.goto(f"{live_server.url}/admin/")
     page.wait_for_load_state("load")
-    assert "/accounts/2fa/" in page.url
+    assert "/securite/double-authentification/" in page.url
     page.goto(f"{live_server.url}/accounts/2fa/totp/activate/")
     page.wait_for_load_state("load")
     assert violations == []

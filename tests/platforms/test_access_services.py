@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from platforms import services
 from platforms.models import Access, Platform, Role
-from tests.accounts.factories import MembershipFactory
+from tests.accounts.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,17 +34,17 @@ def role(code):
 
 
 @pytest.mark.parametrize(
-    ("platform_code", "role_code"),
+    ("platform_code", "role_code", "kind"),
     [
-        ("mgestion-entreprise", "cabinet-comptable"),
-        ("mgestion-of", "administrateur"),
-        ("mcontributions", "adherent"),
-        ("mcampus-of", "partenaire"),
-        ("mgepp", "administrateur-cabinet-rh"),
+        ("mgestion-entreprise", "cabinet-comptable", "cabinet_comptable"),
+        ("mgestion-of", "administrateur", "of"),
+        ("mcontributions", "adherent", "entreprise"),
+        ("mcampus-of", "partenaire", "cfa"),
+        ("mgepp", "administrateur-cabinet-rh", "cabinet_rh"),
     ],
 )
-def test_role_offered_by_the_platform_is_granted(platform_code, role_code):
-    membership = MembershipFactory()
+def test_role_offered_by_the_platform_is_granted(platform_code, role_code, kind):
+    membership = MembershipFactory(organisation=OrganisationFactory(kind=kind))
     access = services.access_grant(
         membership=membership,
         platform=platform(platform_code),
@@ -85,6 +85,46 @@ def test_offers_are_data_that_opco_edits():
     services.access_grant(
         membership=membership,
         platform=mgepp,
+        role=role("gestionnaire"),
+        granted_by=None,
+        now=timezone.now(),
+    )
+    assert Access.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("platform_code", "kind"),
+    [
+        ("mgestion-of", "entreprise"),
+        ("mcampus-of", "cabinet_comptable"),
+        ("mgestion-entreprise", "of"),
+        ("mcampus-entreprise", "cfa"),
+        ("mgepp", "cabinet_comptable"),
+    ],
+)
+def test_platform_not_open_to_the_organisation_kind_grants_nothing(platform_code, kind):
+    """Issue 15 item 12: no M-Gestion OF role for a company, nothing written."""
+    membership = MembershipFactory(organisation=OrganisationFactory(kind=kind))
+    with pytest.raises(ValidationError) as excinfo:
+        services.access_grant(
+            membership=membership,
+            platform=platform(platform_code),
+            role=role("administrateur"),
+            granted_by=None,
+            now=timezone.now(),
+        )
+    assert "n'est pas ouverte aux organisations de type" in excinfo.value.messages[0]
+    assert not Access.objects.exists()
+
+
+def test_organisation_kinds_are_data_that_opco_edits():
+    membership = MembershipFactory(organisation=OrganisationFactory(kind="entreprise"))
+    mgestion_of = platform("mgestion-of")
+    mgestion_of.organisation_kinds = [*mgestion_of.organisation_kinds, "entreprise"]
+    mgestion_of.save(update_fields=["organisation_kinds"])
+    services.access_grant(
+        membership=membership,
+        platform=mgestion_of,
         role=role("gestionnaire"),
         granted_by=None,
         now=timezone.now(),

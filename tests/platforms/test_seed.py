@@ -27,3 +27,13 @@ def test_the_seven_roles_exist():
 
 def test_non_centralised_platforms_offer_no_role():
     assert not Platform.objects.filter(is_centralised=False, roles__isnull=False).exists()
+
+
+def test_training_platforms_are_open_to_training_organisations_only():
+    kinds = {p.code: set(p.organisation_kinds) for p in Platform.objects.all()}
+    assert kinds["mgestion-of"] == {"of", "cfa"}
+    assert kinds["mcampus-of"] == {"of", "cfa"}
+    assert "entreprise" in kinds["mgestion-entreprise"]
+    assert "of" not in kinds["mgestion-entreprise"] | kinds["mcampus-entreprise"]
+    assert "cabinet_rh" in kinds["mgepp"]
+    assert kinds["mtutorat"] == kinds["mtransition"] == set()

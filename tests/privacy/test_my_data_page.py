@@ -1,5 +1,6 @@
-"""The "Mes données" page shows the export in French key/value tables (the JSON keeps its keys)."""
+"""The "Mes données" page shows the export in French key/value tables (and so does the JSON download)."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -54,8 +55,42 @@ def test_instants_are_shown_on_the_paris_clock(client, user):
     assert "10/03/2027 14:05" in page
 
 
-def test_json_download_keeps_machine_readable_keys(client, user):
+def download(client):
     response = client.get(reverse("privacy:my_data_export"))
-    text = b"".join(response.streaming_content).decode() if response.streaming else response.text
-    assert '"first_name"' in text
-    assert '"membership_created"' in text
+    assert response["Content-Disposition"].startswith("attachment")
+    return response.content.decode(), json.loads(response.content)
+
+
+def test_json_download_reads_for_a_person(client, user):
+    """Issue 15 item 12: French titles and keys, readable values, no internal names."""
+    text, data = download(client)
+    assert data["Titulaire"] == user.email
+    sections = data["Rubriques"]
+    assert sections["Profil"]["Prénom"] == "Camille"
+    assert sections["Profil"]["Agent OPCO Mobilités"] == "Non"
+    assert sections["Profil"]["État du compte"] == "Actif"
+    [membership] = sections["Organisations et habilitations"]
+    assert membership["Organisation"] == "Logistique Nouvelle SAS"
+    assert membership["Administrateur"] == "Oui"
+    [right] = sections["Droits d'administration d'organisation"]
+    assert right["Droit"] == "Administrer l'organisation"
+    actions = [row["Action"] for row in sections["Journal des comptes"]]
+    assert "Rattachement à une organisation" in actions
+    assert sections["Demandes au DPO"] == "Aucune donnée"
+    for internal in [
+        "accounts.organisationuserobjectpermission",
+        "membership_created",
+        '"first_name"',
+        '"sections"',
+        '"key"',
+        "lifecycle.",
+        "Comptes et organisations |",
+    ]:
+        assert internal not in text, internal
+
+
+def test_json_download_shows_instants_on_the_paris_clock(client, user):
+    user.date_joined = datetime(2027, 3, 10, 13, 5, tzinfo=UTC)
+    user.save(update_fields=["date_joined"])
+    _text, data = download(client)
+    assert data["Rubriques"]["Profil"]["Inscription le"] == "10/03/2027 14:05"

@@ -17,7 +17,7 @@ def test_staff_without_mfa_is_sent_to_the_mfa_page(client, staff_without_mfa, ur
     client.force_login(staff_without_mfa)
     response = client.get(reverse(url_name))
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_index")
+    assert response["Location"] == reverse("accounts:staff_mfa")
 
 
 def test_staff_without_mfa_is_told_why(client, staff_without_mfa):
@@ -34,7 +34,7 @@ def test_staff_without_mfa_reaches_the_mfa_setup_pages(client, staff_without_mfa
     response = client.get(reverse(url_name))
     # allauth may first ask to confirm the password (reauthenticate), never the MFA page.
     assert response.status_code in (200, 302, 503)  # healthz may report the broker down
-    assert response.get("Location", "").split("?")[0] != reverse("mfa_index")
+    assert response.get("Location", "").split("?")[0] != reverse("accounts:staff_mfa")
 
 
 def test_staff_without_mfa_activates_totp_then_reaches_the_back_office(
@@ -119,7 +119,7 @@ def test_staff_who_removes_his_last_factor_is_confined_again_within_minutes(
         Authenticator.objects.filter(user=staff_with_mfa).delete()
         traveller.shift(timedelta(minutes=5, seconds=1))
         response = client.get(reverse("home"))
-    assert response["Location"] == reverse("mfa_index")
+    assert response["Location"] == reverse("accounts:staff_mfa")
 
 
 def totp_code(secret, *, offset=0):
