@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Widget templates found through TEMPLATES (FORM_RENDERER below).
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -75,6 +77,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through TEMPLATES, so templates/ may override one: the admin's split
+# date/time inputs get labels there (templates/admin/widgets/split_datetime.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database --------------------------------------------------------------
 # SQLite serves web, worker and beat at once in the embedded default: WAL,
