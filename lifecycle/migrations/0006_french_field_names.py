@@ -6,21 +6,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lifecycle', '0005_merge_sweep_and_notices'),
+        ("lifecycle", "0005_merge_sweep_and_notices"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notice',
-            name='claimed_until',
-            field=models.DateTimeField(blank=True, null=True, verbose_name="envoi réservé jusqu'au"),
+            model_name="notice",
+            name="claimed_until",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="envoi réservé jusqu'au"
+            ),
         ),
         migrations.AlterField(
-            model_name='notice',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lifecycle_notices', to=settings.AUTH_USER_MODEL, verbose_name='utilisateur'),
+            model_name="notice",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="lifecycle_notices",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="utilisateur",
+            ),
         ),
     ]

@@ -5,26 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0009_french_field_names'),
-        ('platforms', '0005_saml_staff_permissions'),
+        ("accounts", "0009_french_field_names"),
+        ("platforms", "0005_saml_staff_permissions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='access',
-            name='membership',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='accesses', to='accounts.membership', verbose_name='rattachement'),
+            model_name="access",
+            name="membership",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="accesses",
+                to="accounts.membership",
+                verbose_name="rattachement",
+            ),
         ),
         migrations.AlterField(
-            model_name='access',
-            name='platform',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accesses', to='platforms.platform', verbose_name='plateforme'),
+            model_name="access",
+            name="platform",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="accesses",
+                to="platforms.platform",
+                verbose_name="plateforme",
+            ),
         ),
         migrations.AlterField(
-            model_name='access',
-            name='role',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accesses', to='platforms.role', verbose_name='rôle'),
+            model_name="access",
+            name="role",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="accesses",
+                to="platforms.role",
+                verbose_name="rôle",
+            ),
         ),
     ]

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 # Words of the English names Django, allauth, guardian and celery-beat give their
 # models, fields, columns and permissions, that are not French words.
 ENGLISH_WORDS = set(
-    """
+    re.findall(
+        r"\w+",
+        """
     a an the of at by is to for and with from
     can add change delete view
     user users group groups staff superuser password joined login email address addresses
@@ -38,7 +40,8 @@ ENGLISH_WORDS = set(
     state kind step next reason window windows stream streams sweep tombstone text label summary
     published acceptance acceptances proof closure received answered answer uploaded attempts
     failed delivered settings rows row job jobs
-    """.split()
+    """,
+    )
 )
 BROKEN_FRENCH = ["tâches périodique", "intervales", "évènements solaire", "tâches planifiée "]
 WORD = re.compile(r"[^\W\d_]+")
@@ -73,9 +76,10 @@ def shown_names(request):
             elif hasattr(item, "title"):
                 yield f"{where} filter {item.__name__}", item.title
         for _func, name, description in model_admin.get_actions(request).values():
-            yield f"{where} action {name}", description % {
-                "verbose_name_plural": opts.verbose_name_plural
-            }
+            yield (
+                f"{where} action {name}",
+                description % {"verbose_name_plural": opts.verbose_name_plural},
+            )
         form = model_admin.get_form(request)
         for name, field in form.base_fields.items():
             yield f"{where} form {name}", field.label or name
