@@ -182,3 +182,27 @@ def test_every_main_admin_page_has_no_serious_axe_violation(page, live_server, w
     if violations:
         found["import preview"] = violations
     assert found == {}, found
+
+
+def test_user_list_state_reason_and_next_step_fit_beside_the_sidebars_at_1280(page, live_server):
+    """Issue 15 item 2: at 1280 px État, Motif and Prochaine étape are on screen, between
+    the navigation sidebar and the filters, with no sideways scrolling."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    data = back_office_with_data()
+    for n in range(5):
+        UserFactory(
+            email=f"responsable.formation.{n}@transports-et-logistique-du-grand-ouest.fr",
+            last_name="De La Fontaine-Montmorency",
+        )
+    sign_in(page, live_server.url, data["agent"].email, totp=True)
+    page.goto(f"{live_server.url}/admin/accounts/user/")
+    filters = page.locator("#changelist-filter").bounding_box()
+    nav = page.locator("#nav-sidebar")
+    nav_right = nav.bounding_box()["x"] + nav.bounding_box()["width"] if nav.is_visible() else 0
+    for column in ["state", "lifecycle_reason", "lifecycle_next_step", "last_activity_at"]:
+        header = page.locator(f"#result_list th.column-{column}")
+        assert header.is_visible(), column
+        box = header.bounding_box()
+        assert box["x"] >= nav_right, (column, box, nav_right)
+        assert box["x"] + box["width"] <= filters["x"], (column, box, filters)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
