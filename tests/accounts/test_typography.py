@@ -1,15 +1,19 @@
 """French typography of every mail (issue 15 item 10): no-break spaces and "1er"."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts import services
 from accounts.typography import NARROW_NBSP, NBSP, french_typography, french_typography_html
+from privacy import services as privacy_services
 from tests.mails import mail_problems
+from tests.privacy.test_proof import PDF
 
-from .factories import OrganisationFactory, UserFactory, administrator_of
+from .factories import MembershipFactory, OrganisationFactory, UserFactory, administrator_of
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +68,34 @@ def test_the_mail_check_catches_what_mails_said_before():
     problems = " | ".join(mail_problems(Message()))
     for expected in ["subject: plain space", "HTML entity &#x27;", "1 instead of 1er", "twice"]:
         assert expected in problems, problems
+
+
+@pytest.mark.parametrize("decision", ["accept", "reject", "expire"])
+def test_the_proof_decision_mails_read_as_french(decision, django_capture_on_commit_callbacks):
+    """The mails no other test sent: a proof accepted, refused, or missing at the deadline."""
+    now = timezone.now()
+    membership = MembershipFactory(user__first_name="Zoé", user__last_name="d'Arc")
+    agent = UserFactory(is_staff=True)
+    proof = privacy_services.proof_request_create(
+        user=membership.user, organisation=membership.organisation, actor=agent, now=now
+    )
+    if decision != "expire":
+        privacy_services.proof_document_upload(
+            request=proof,
+            user=membership.user,
+            uploaded_file=SimpleUploadedFile("kbis.pdf", PDF, content_type="application/pdf"),
+            now=now,
+        )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        if decision == "accept":
+            privacy_services.proof_request_accept(request=proof, actor=agent, now=now)
+        elif decision == "reject":
+            privacy_services.proof_request_reject(
+                request=proof, actor=agent, now=now, reason="Document illisible : à refaire"
+            )
+        else:
+            privacy_services.proof_request_expire(request=proof, now=proof.due_at + timedelta(1))
+    assert mail.outbox, decision
+    for message in mail.outbox:
+        assert mail_problems(message) == [], message.body
