@@ -16,6 +16,8 @@ from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template
 
+from .typography import french_typography, french_typography_html
+
 # Anything a mail client would turn into a link: a scheme, "www.", an email
 # address, or a host name ("dupont.fr", "login.opco-mobilites.example").
 _LINKISH = re.compile(
@@ -51,13 +53,16 @@ def email_queue(*, subject: str, body: str, to: Iterable[str], html: str = "") -
 
     Runs at once when no transaction is open. Arguments are plain strings so the
     task message is serialisable; render with the data of the committing
-    transaction before calling.
+    transaction before calling. Every part gets French typography
+    (``accounts.typography``: no-break spaces, "1er").
     """
     from .tasks import email_send
 
     recipients = [address for address in to if address]
     if not recipients:
         return
+    subject, body = french_typography(subject), french_typography(body)
+    html = french_typography_html(html) if html else ""
     transaction.on_commit(
         lambda: email_send.delay(subject=subject, body=body, to=recipients, html=html)
     )

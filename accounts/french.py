@@ -10,7 +10,8 @@ that is not passed to gettext, so ``install()`` sets the display names at start-
 - ``Model._meta.verbose_name`` / ``verbose_name_plural`` (migrations read
   ``_meta.original_attrs``, left untouched);
 - ``Field.verbose_name`` (migrations deconstruct ``Field._verbose_name``, left
-  untouched).
+  untouched);
+- the ``short_description`` of a model property the admin lists as a column.
 
 So ``makemigrations --check`` stays clean. ``permissions_in_french`` (a
 ``post_migrate`` receiver) renames Django's default permissions, stored in English
@@ -168,6 +169,13 @@ MODELS = {
     ),
 }
 
+# (app label, model name, property) -> column title: the admin names a property
+# shown in a list after the property ("Human readable", "Scheduler").
+PROPERTIES = {
+    ("django_celery_beat", "crontabschedule", "human_readable"): _("en clair"),
+    ("django_celery_beat", "periodictask", "scheduler"): _("planification"),
+}
+
 # Django's default permission actions (codename prefix) -> French verb.
 PERMISSION_VERBS = {
     "add": _("Peut ajouter"),
@@ -196,6 +204,13 @@ def install() -> None:
         for field_name, verbose in fields.items():
             if field_name in names:  # a library may rename a field: keep its own name then
                 model._meta.get_field(field_name).verbose_name = verbose
+    for (label, model_name, attribute), title in PROPERTIES.items():
+        try:
+            prop = getattr(apps.get_model(label, model_name), attribute)
+        except (LookupError, AttributeError):
+            continue
+        if isinstance(prop, property):
+            prop.fget.short_description = title
 
 
 def permission_name(permission) -> str | None:

@@ -96,7 +96,10 @@ class Notice(models.Model):
         CANCELLED = "cancelled", _("Annulé (l'étape a pris fin)")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lifecycle_notices"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="lifecycle_notices",
+        verbose_name=_("utilisateur"),
     )
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
     step_at = models.DateTimeField(_("début de l'étape"))
@@ -105,7 +108,7 @@ class Notice(models.Model):
     )
     created_at = models.DateTimeField(_("créé le"))
     attempts = models.PositiveIntegerField(_("tentatives"), default=0)
-    claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(_("envoi réservé jusqu'au"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepté le"), null=True, blank=True)
     failed_at = models.DateTimeField(_("échec le"), null=True, blank=True)
     stated_deadline = models.DateTimeField(_("échéance annoncée"), null=True, blank=True)

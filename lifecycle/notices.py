@@ -45,6 +45,7 @@ from django.utils.module_loading import import_string
 
 from accounts.emails import render_text
 from accounts.models import AccountState, User
+from accounts.typography import french_typography, french_typography_html
 
 from . import app_settings, calendar
 from .journal import journal_write
@@ -94,8 +95,10 @@ def build_message(*, notice: Notice, user: User, composed_at: datetime) -> Email
         subject = render_text(f"{base}_subject.txt", context).strip()
         text = render_text(f"{base}_message.txt", context)
         html = render_to_string(f"{base}_message.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
-    message.attach_alternative(html, "text/html")
+    message = EmailMultiAlternatives(
+        subject=french_typography(subject), body=french_typography(text), to=[user.email]
+    )
+    message.attach_alternative(french_typography_html(html), "text/html")
     return message
 
 

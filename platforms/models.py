@@ -140,10 +140,17 @@ class Access(models.Model):
     ERASURE = "set_null"
 
     membership = models.ForeignKey(
-        "accounts.Membership", on_delete=models.CASCADE, related_name="accesses"
+        "accounts.Membership",
+        on_delete=models.CASCADE,
+        related_name="accesses",
+        verbose_name=_("rattachement"),
     )
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="accesses")
-    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="accesses")
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="accesses", verbose_name=_("plateforme")
+    )
+    role = models.ForeignKey(
+        Role, on_delete=models.PROTECT, related_name="accesses", verbose_name=_("rôle")
+    )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -79,3 +79,20 @@ def provider_fails(monkeypatch):
         return attempts
 
     return _fail
+
+
+@pytest.fixture(autouse=True)
+def _every_mail_reads_as_french():
+    """Every mail a test sends is checked once it ends (``tests/mails.py``, issue 15 item 10):
+    no entity in the text parts, French typography in all of them, "1er"."""
+    from django.core import mail
+
+    from tests.mails import mail_problems
+
+    yield
+    problems = {
+        f"{message.subject!r} to {message.to}": mail_problems(message)
+        for message in getattr(mail, "outbox", [])
+    }
+    problems = {key: value for key, value in problems.items() if value}
+    assert problems == {}, problems

@@ -171,3 +171,13 @@ def test_a_staff_account_opened_from_the_user_list_goes_to_the_staff_page(client
     response = client.get(reverse("admin:accounts_user_change", args=[colleague.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:accounts_staffuser_change", args=[colleague.pk])
+
+
+def test_end_user_page_dates_his_next_step(client):
+    """The lifecycle panel names the next step and its date (Paris time)."""
+    last_active = dt.datetime(2026, 3, 14, 9, 30, tzinfo=dt.UTC)
+    person = UserFactory(last_activity_at=last_active, date_joined=last_active)
+    client.force_login(agent())
+    page = client.get(reverse("admin:accounts_user_change", args=[person.pk])).text
+    # 24 months after the last activity, on the Paris wall clock (UTC+1 in March).
+    assert "Avertissement d&#x27;inactivité : 14/03/2028 10:30" in page

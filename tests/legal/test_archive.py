@@ -71,6 +71,25 @@ def test_the_difference_page_shows_both_versions_side_by_side(client, versions):
     assert "<del>Deux.</del>" in response.text and "<ins>Deux bis.</ins>" in response.text
 
 
+def test_the_difference_page_marks_only_the_changed_paragraph_of_markdown_texts(client):
+    """Issue 15 item 11 on the page itself: rendered text, one changed row, words marked."""
+    now = timezone.now()
+    text = "# Article {n}\n\nLe compte est **personnel**.\n\n"
+    old = "".join(text.format(n=n) for n in range(1, 6))
+    new = old.replace(
+        "# Article 3\n\nLe compte est **personnel**.",
+        "# Article 3\n\nLe compte est **strictement personnel**.",
+    )
+    a = publish(now=now - timedelta(days=2), text=old)
+    b = publish(now=now - timedelta(days=1), text=new)
+    page = client.get(reverse("legal:cgu_diff"), {"de": a.pk, "a": b.pk}).text
+    table = page[page.index('class="diff-') :]
+    assert "**" not in table and "# Article" not in table
+    assert table.count('class="diff-replace') == 1
+    assert "<ins>strictement</ins>" in table
+    assert table.count('class="diff-equal') == 9
+
+
 def test_the_difference_page_escapes_the_texts(client):
     now = timezone.now()
     a = publish(now=now - timedelta(days=2), text="<b>gras</b>")

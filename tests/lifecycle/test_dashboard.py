@@ -76,8 +76,14 @@ def test_admin_home_links_the_dashboard_and_shows_its_counts(client, agent):
         step_at=NOW,
         created_at=NOW,
     )
+    # Warnings that could not be delivered: their clock is stopped, an agent reviews them.
+    stopped = [UserFactory().pk for _ in range(3)]
+    type(user).objects.filter(pk__in=stopped).update(
+        state="warned", state_changed_at=paris(2027, 1, 10), notice_failed_at=paris(2027, 1, 11)
+    )
     page = client.get(reverse("admin:index")).text
     assert reverse("admin:lifecycle_dashboard") in page
+    assert 'id="count-review">3<' in page
     assert 'id="count-upcoming">2<' in page
     assert 'id="count-overdue">1<' in page
     assert 'id="count-closures">1<' in page
