@@ -54,7 +54,7 @@ from . import app_settings, calendar, erasure, notices, selectors
 from .access import access_revoke_for
 from .journal import journal_write_many
 from .models import Notice, SweepLock
-from .outbox import notice_enqueue, notices_create
+from .outbox import notices_create, outbox_drain_soon
 from .selectors import (  # noqa: F401 — the sweep's due sets, named here for callers
     due_for_deactivation,
     due_for_deletion,
@@ -301,9 +301,10 @@ def lifecycle_sweep(*, now, dry_run: bool = False) -> SweepSummary:
             logger.info("lifecycle sweep skipped: another sweep holds the lock")
             return summary
         try:
-            for notice_id in notices.stale_pending_notices(now=now):
-                notice_enqueue(notice_id)
-                summary.notices_requeued.append(notice_id)
+            # Stranded notices go back to the outbox's dispatcher (one task for all).
+            summary.notices_requeued = notices.stale_pending_notices(now=now)
+            if summary.notices_requeued:
+                outbox_drain_soon()
             for ids in _pk_chunks(due_for_deletion(now=now), size):
                 _run_chunk(
                     _delete_chunk, ids, now=now, token=token, summary=summary, done=summary.deleted

@@ -38,3 +38,7 @@ DEMO_DATA_ALLOWED = True
 # Windows stay cached for the whole test unless a test clears them (maintenance
 # tests do): a slow test must not see an extra query when 30 s have passed.
 MAINTENANCE_CACHE_SECONDS = 3600
+# A sweep's notices go out through the outbox dispatcher, run eagerly in tests with
+# the clock frozen: no pacing there (the pacing tests pass their own rate and a fake
+# sleep, tests/lifecycle/test_notice_outbox.py).
+LIFECYCLE_NOTICE_RATE = 0
