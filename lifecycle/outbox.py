@@ -23,6 +23,7 @@ from functools import partial
 from celery import current_app
 from django.db import transaction
 
+from .bulk import rows_insert_for_users
 from .models import Notice
 
 NOTICE_SEND_TASK = "lifecycle.tasks.notice_send"
@@ -52,9 +53,14 @@ def notice_create(*, user, kind: str, step_at: datetime, now: datetime) -> Notic
 
 
 def notices_create(*, user_ids: Iterable[int], kind: str, step_at: datetime, now: datetime):
-    """Write one notice per account in one INSERT; the dispatcher is asked to run after commit."""
-    created = Notice.objects.bulk_create(
-        [Notice(user_id=pk, kind=kind, step_at=step_at, created_at=now) for pk in user_ids]
+    """Write one notice per account in one INSERT; the dispatcher is asked to run after commit.
+
+    Returns how many notices were written.
+    """
+    created = rows_insert_for_users(
+        Notice,
+        user_ids=list(user_ids),
+        values={"kind": kind, "step_at": step_at, "created_at": now},
     )
     if created:
         transaction.on_commit(outbox_drain_soon)

@@ -52,7 +52,7 @@ from platforms.ssf.services import ssf_events_enqueue
 
 from . import app_settings, calendar, erasure, notices, selectors
 from .access import access_revoke_for
-from .journal import journal_write_many
+from .journal import journal_write_system
 from .models import Notice, SweepLock
 from .outbox import notices_create, outbox_drain_soon
 from .selectors import (  # noqa: F401 — the sweep's due sets, named here for callers
@@ -184,12 +184,7 @@ def _deactivate_chunk(ids: list[int], *, now) -> list[int]:
         event_type=ssf_events.ACCOUNT_DISABLED, user_ids=done, now=now, reason=reason
     )
     access_revoke_for(user_ids=done)
-    journal_write_many(
-        rows=[
-            {"user_id": pk, "actor": None, "action": "deactivated", "at": now, "reason": reason}
-            for pk in done
-        ]
-    )
+    journal_write_system(user_ids=done, action="deactivated", at=now, reason=reason)
     notices_create(user_ids=done, kind=Notice.Kind.DEACTIVATION, step_at=now, now=now)
     return done
 
@@ -208,18 +203,12 @@ def _warn_chunk(ids: list[int], *, now) -> list[int]:
     if not done:
         return done
     _state_update(done, state=AccountState.WARNED, now=now)
-    journal_write_many(
-        rows=[
-            {
-                "user_id": pk,
-                "actor": None,
-                "action": "warned",
-                "at": now,
-                "reason": DeactivationReason.INACTIVITY,
-                "data": {"last_activity_at": references[pk].isoformat()},
-            }
-            for pk in done
-        ]
+    journal_write_system(
+        user_ids=done,
+        action="warned",
+        at=now,
+        reason=DeactivationReason.INACTIVITY,
+        data=[{"last_activity_at": references[pk].isoformat()} for pk in done],
     )
     notices_create(user_ids=done, kind=Notice.Kind.WARNING, step_at=now, now=now)
     return done
