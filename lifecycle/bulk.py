@@ -1,4 +1,10 @@
-"""Inserting one row per account without a Python object per row (the sweep's volumes).
+"""Set-based writes at the sweep's volumes, without Python work per row.
+
+- ``ValuesIn``: ``column IN (ids)`` as one array parameter on PostgreSQL
+  (``= ANY(%s::bigint[])``), where Django would build, prepare and quote one
+  parameter per id; ``IN (…)`` elsewhere.
+- ``ErasureCollector``: Django's delete collector (every cascade, ``SET_NULL`` and
+  signal of a deletion, unchanged) whose queries on related tables use ``ValuesIn``.
 
 ``rows_insert_for_users`` writes one row of ``model`` per user id: on PostgreSQL one
 ``INSERT … SELECT … FROM unnest(%s::bigint[], …)`` whose parameters are one array
@@ -11,7 +17,71 @@ computed on save (``auto_now``, ``auto_now_add``) are refused: pass their value.
 
 from collections.abc import Sequence
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
+from django.db.models import BooleanField, Expression, F
+from django.db.models.deletion import Collector
+
+
+class ValuesIn(Expression):
+    """``column IN (values)`` for integer values, usable in ``filter()``, ``update()``, ``delete()``.
+
+    On PostgreSQL one array parameter (``column = ANY(%s::bigint[])``): the
+    statement's text and its preparation do not grow with the number of values.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str | Expression, values: Sequence[int]):
+        super().__init__()
+        self.column = F(column) if isinstance(column, str) else column
+        self.values = [int(value) for value in values]
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        if not self.values:
+            raise EmptyResultSet
+        sql, params = compiler.compile(self.column)
+        placeholders = ", ".join(["%s"] * len(self.values))
+        return f"{sql} IN ({placeholders})", (*params, *self.values)
+
+    def as_postgresql(self, compiler, connection):
+        if not self.values:
+            raise EmptyResultSet
+        sql, params = compiler.compile(self.column)
+        return f"{sql} = ANY(%s::bigint[])", (*params, self.values)
+
+
+class ErasureCollector(Collector):
+    """Django's collector, its related-table queries on integer keys as ``ValuesIn``.
+
+    Everything else (the order of deletions, cascades, ``SET_NULL``, signals,
+    files removed by ``post_delete`` receivers) is Django's own.
+    """
+
+    def related_objects(self, related_model, related_fields, objs):
+        simple = all(
+            len(field.foreign_related_fields) == 1
+            and isinstance(
+                field.target_field,
+                models.AutoField | models.BigAutoField | models.IntegerField,
+            )
+            for field in related_fields
+        )
+        if not simple:
+            return super().related_objects(related_model, related_fields, objs)
+        condition = None
+        for field in related_fields:
+            values = [getattr(obj, field.target_field.attname) for obj in objs]
+            term = ValuesIn(field.attname, values)
+            condition = term if condition is None else condition | term
+        return related_model._base_manager.using(self.using).filter(condition)
 
 
 def rows_insert_for_users(

@@ -33,6 +33,7 @@ from platforms.ssf import events as ssf_events
 from platforms.ssf.services import ssf_events_enqueue
 
 from .access import access_revoke_for
+from .bulk import ErasureCollector
 from .errors import TransitionNotAllowed
 from .models import Tombstone
 
@@ -274,7 +275,10 @@ def accounts_delete(*, rows: Iterable[dict], now, actor: User | None = None) -> 
     access_revoke_for(user_ids=user_ids)
     _delete_rows_about(user_ids=user_ids, emails=[row["email"] for row in rows])
     _delete_declared(user_ids)
-    User.objects.filter(pk__in=user_ids).delete()
+    users = User.objects.filter(pk__in=user_ids)
+    collector = ErasureCollector(using=users.db, origin=users)
+    collector.collect(users)
+    collector.delete()
     logger.info(
         "accounts deleted",
         extra={"count": len(rows), "by": actor and "agent"},
