@@ -214,3 +214,28 @@ def test_a_deletion_chunk_clears_the_admin_log_only_for_the_kinds_of_rows_it_nam
     deletes = _admin_log_deletes(django_capture_on_commit_callbacks)
     assert len(deletes) == 3
     assert not LogEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.django_db
+@override_settings(LIFECYCLE_SWEEP_CHUNK_SIZE=500)
+def test_the_warning_walk_reads_the_candidates_once_for_several_chunks(
+    django_capture_on_commit_callbacks, time_machine
+):
+    """1,500 accounts due a warning: three chunks of 500, and the candidates (sorted by
+    their inactivity reference, a sort of every candidate each time) read by one query
+    for all three, not one per chunk."""
+    time_machine.move_to(NOW, tick=False)
+    SweepLock.objects.get_or_create(name=LOCK_NAME)
+    _populate(tag="walk", warn=1_500)
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count), django_capture_on_commit_callbacks():
+        summary = lifecycle_sweep(now=NOW)
+    assert len(summary.warned) == 1_500
+    assert summary.chunks == 3
+    walks = [sql for sql in executed if sql.startswith("SELECT") and '"_ref"' in sql]
+    assert len(walks) == 1, walks
