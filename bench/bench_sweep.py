@@ -16,7 +16,7 @@ from datetime import timedelta
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_database, counting, note, report, timed
+from bench.common import bench_database, counting, cpu_timed, note, report, timed
 
 FLOOR_SQL = """
 UPDATE accounts_user u SET state_changed_at = %(now)s
@@ -37,8 +37,8 @@ UPDATE accounts_user u SET state_changed_at = %(now)s
 """
 
 
-def floor(now) -> tuple[float, int]:
-    """Seconds and rows of the one-statement UPDATE of the due rows (rolled back)."""
+def floor(now) -> tuple[float, int, float | None]:
+    """Seconds, rows and PostgreSQL CPU seconds of the one-statement UPDATE (rolled back)."""
     from django.db import connection, transaction
 
     from lifecycle import calendar
@@ -48,15 +48,16 @@ def floor(now) -> tuple[float, int]:
         "before": calendar.inactive_since_at_most(now),
         "cutoff": calendar.notice_sent_before(now),
     }
-    seconds, rows = [], 0
+    seconds, rows, cpu = [], 0, None
     for _ in range(2):
         with transaction.atomic():
-            with connection.cursor() as cursor, timed() as t:
+            with cpu_timed() as c, connection.cursor() as cursor, timed() as t:
                 cursor.execute(FLOOR_SQL, params)
                 rows = cursor.rowcount
             seconds.append(t.seconds)
+            cpu = c.backend
             transaction.set_rollback(True)
-    return seconds[-1], rows
+    return seconds[-1], rows, cpu
 
 
 def explain_floor(now) -> None:
@@ -96,9 +97,21 @@ def accept_pending_notices(at) -> None:
 def run_sweep(now):
     from lifecycle.sweep import lifecycle_sweep
 
-    with counting() as queries, timed() as t:
+    with cpu_timed() as cpu, counting() as queries, timed() as t:
         summary = lifecycle_sweep(now=now)
-    return summary, queries.count, t.seconds
+    return summary, queries.count, t.seconds, cpu
+
+
+def cpu_note(cpu, floor_cpu) -> str:
+    """CPU seconds of ours (the app and its PostgreSQL backend) against the floor's."""
+    if cpu.backend is None or floor_cpu is None:
+        return f"app CPU {cpu.app:.2f} s"
+    ours = cpu.app + cpu.backend
+    ratio = f"{ours / floor_cpu:.2f}x" if floor_cpu else "-"
+    return (
+        f"CPU ours {ours:.2f} s (app {cpu.app:.2f} + PostgreSQL {cpu.backend:.2f})"
+        f" vs floor {floor_cpu:.2f} s: {ratio}"
+    )
 
 
 def main() -> None:
@@ -108,8 +121,8 @@ def main() -> None:
         from config.celery import app
 
         app.conf.task_always_eager = False  # notices are queued, not sent, during the sweep
-        floor_seconds, rows = floor(NOW)
-        summary, queries, seconds = run_sweep(NOW)
+        floor_seconds, rows, floor_cpu = floor(NOW)
+        summary, queries, seconds, cpu = run_sweep(NOW)
         counts = summary.counts()
         report(
             "sweep mix",
@@ -117,21 +130,21 @@ def main() -> None:
             floor=floor_seconds,
             queries=queries,
             target="<= 3x floor, peak RSS < 300 MB",
-            extra=f"floor rows {rows}; done {counts}",
+            extra=f"floor rows {rows}; done {counts}; {cpu_note(cpu, floor_cpu)}",
         )
         if os.environ.get("BENCH_EXPLAIN"):
             explain_floor(NOW)
         later = NOW + timedelta(hours=1)
         accept_pending_notices(NOW + timedelta(minutes=5))
-        floor_seconds, rows = floor(later)
-        summary, queries, seconds = run_sweep(later)
+        floor_seconds, rows, floor_cpu = floor(later)
+        summary, queries, seconds, cpu = run_sweep(later)
         report(
             "sweep nothing due",
             ours=seconds,
             floor=floor_seconds,
             queries=queries,
             target="<= 1.2x floor",
-            extra=f"floor rows {rows}; done {summary.counts()}",
+            extra=f"floor rows {rows}; done {summary.counts()}; {cpu_note(cpu, floor_cpu)}",
         )
         note("sweep: the floor updates the due rows only; ours also writes journal, notices,")
         note("tombstones, revokes sessions/tokens and erases every table of deleted accounts")

@@ -140,6 +140,47 @@ def timed():
         timer.seconds = time.perf_counter() - start
 
 
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (None if not local).
+
+    Read from ``/proc/<pg_backend_pid()>/stat`` (user + system time), so it only
+    works when PostgreSQL runs on this machine. With the process's own CPU time it
+    gives what a piece of work costs whatever the load of a shared machine (the
+    wall clock also counts waiting for a core).
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def cpu_timed():
+    """``with cpu_timed() as c: …`` then ``c.app`` and ``c.backend`` (CPU seconds, or None)."""
+
+    class Cpu:
+        app = 0.0
+        backend: float | None = None
+
+    cpu = Cpu()
+    backend = backend_cpu_seconds()
+    start = time.process_time()
+    try:
+        yield cpu
+    finally:
+        cpu.app = time.process_time() - start
+        after = backend_cpu_seconds()
+        if backend is not None and after is not None:
+            cpu.backend = after - backend
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

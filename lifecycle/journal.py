@@ -5,6 +5,7 @@ it appends one row and never updates one. Callers run it inside their own
 transaction so that a rolled-back transition leaves no row.
 """
 
+from .bulk import rows_insert_for_users
 from .models import ActorKind, JournalEntry
 
 
@@ -64,3 +65,26 @@ def journal_write_many(*, rows: list[dict]) -> list[JournalEntry]:
             )
         )
     return JournalEntry.objects.bulk_create(entries)
+
+
+def journal_write_system(
+    *, user_ids: list[int], action: str, at, reason: str = "", data: list[dict] | None = None
+) -> int:
+    """Append one journal row per account, done by the system (the sweep), in one INSERT.
+
+    ``data``: one dict per account (same order), or none. No Python object per row
+    (``lifecycle.bulk``). Returns how many rows were written.
+    """
+    return rows_insert_for_users(
+        JournalEntry,
+        user_ids=user_ids,
+        values={
+            "actor_id": None,
+            "actor_kind": ActorKind.SYSTEM,
+            "action": action,
+            "reason": reason,
+            "at": at,
+            "data": {},
+        },
+        per_row={"data": data} if data is not None else None,
+    )

@@ -138,24 +138,32 @@ def warnings_left_today(*, now) -> int | None:
     return max(0, per_day - warnings_sent_today(now=now))
 
 
+#: Chunks of due warnings read by one query (``warning_chunks``).
+WARNING_PAGE_CHUNKS = 10
+
+
 def warning_chunks(*, now, size: int):
     """Yield lists of ids due a warning, most overdue first, within today's ramp.
 
-    Each chunk is one query (plus one count under a ramp), resuming after the
-    last account seen, so accounts skipped or failed in a chunk are not read
-    again in the same run.
+    The due rows are read by pages of ``WARNING_PAGE_CHUNKS`` chunks, one query
+    each (plus one count under a ramp, which caps the page at what the day has
+    left), resuming after the last account seen, so accounts skipped or failed
+    in a chunk are not read again in the same run. Reading a page costs about
+    what reading one chunk does (the candidates are sorted by their inactivity
+    reference either way), so the walk costs a query per page, not per chunk.
     """
     after = None
     while True:
-        limit = size
+        limit = size * WARNING_PAGE_CHUNKS
         left = warnings_left_today(now=now)
         if left is not None:
-            limit = min(size, left)
+            limit = min(limit, left)
             if limit <= 0:
                 return
         rows, end = _due_rows(now=now, after=after, limit=limit)
+        for start in range(0, len(rows), size):
+            yield [pk for pk, _reference in rows[start : start + size]]
         if rows:
-            yield [pk for pk, _reference in rows]
             after = (rows[-1][1], rows[-1][0])
         if end or len(rows) < limit:
             return

@@ -52,9 +52,9 @@ from platforms.ssf.services import ssf_events_enqueue
 
 from . import app_settings, calendar, erasure, notices, selectors
 from .access import access_revoke_for
-from .journal import journal_write_many
+from .journal import journal_write_system
 from .models import Notice, SweepLock
-from .outbox import notice_enqueue, notices_create
+from .outbox import notices_create, outbox_drain_soon
 from .selectors import (  # noqa: F401 — the sweep's due sets, named here for callers
     due_for_deactivation,
     due_for_deletion,
@@ -184,12 +184,7 @@ def _deactivate_chunk(ids: list[int], *, now) -> list[int]:
         event_type=ssf_events.ACCOUNT_DISABLED, user_ids=done, now=now, reason=reason
     )
     access_revoke_for(user_ids=done)
-    journal_write_many(
-        rows=[
-            {"user_id": pk, "actor": None, "action": "deactivated", "at": now, "reason": reason}
-            for pk in done
-        ]
-    )
+    journal_write_system(user_ids=done, action="deactivated", at=now, reason=reason)
     notices_create(user_ids=done, kind=Notice.Kind.DEACTIVATION, step_at=now, now=now)
     return done
 
@@ -208,18 +203,12 @@ def _warn_chunk(ids: list[int], *, now) -> list[int]:
     if not done:
         return done
     _state_update(done, state=AccountState.WARNED, now=now)
-    journal_write_many(
-        rows=[
-            {
-                "user_id": pk,
-                "actor": None,
-                "action": "warned",
-                "at": now,
-                "reason": DeactivationReason.INACTIVITY,
-                "data": {"last_activity_at": references[pk].isoformat()},
-            }
-            for pk in done
-        ]
+    journal_write_system(
+        user_ids=done,
+        action="warned",
+        at=now,
+        reason=DeactivationReason.INACTIVITY,
+        data=[{"last_activity_at": references[pk].isoformat()} for pk in done],
     )
     notices_create(user_ids=done, kind=Notice.Kind.WARNING, step_at=now, now=now)
     return done
@@ -301,9 +290,10 @@ def lifecycle_sweep(*, now, dry_run: bool = False) -> SweepSummary:
             logger.info("lifecycle sweep skipped: another sweep holds the lock")
             return summary
         try:
-            for notice_id in notices.stale_pending_notices(now=now):
-                notice_enqueue(notice_id)
-                summary.notices_requeued.append(notice_id)
+            # Stranded notices go back to the outbox's dispatcher (one task for all).
+            summary.notices_requeued = notices.stale_pending_notices(now=now)
+            if summary.notices_requeued:
+                outbox_drain_soon()
             for ids in _pk_chunks(due_for_deletion(now=now), size):
                 _run_chunk(
                     _delete_chunk, ids, now=now, token=token, summary=summary, done=summary.deleted

@@ -40,3 +40,7 @@ DEMO_DATA_ALLOWED = True
 MAINTENANCE_CACHE_SECONDS = 3600
 # The demo platform and the test relying parties run on http://127.0.0.1.
 PLATFORMS_INITIATE_LOGIN_HTTP_ALLOWED = True
+# A sweep's notices go out through the outbox dispatcher, run eagerly in tests with
+# the clock frozen: no pacing there (the pacing tests pass their own rate and a fake
+# sleep, tests/lifecycle/test_notice_outbox.py).
+LIFECYCLE_NOTICE_RATE = 0

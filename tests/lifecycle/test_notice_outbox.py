@@ -243,3 +243,41 @@ def test_beat_drains_the_outbox_every_minute_and_the_broker_gives_back_work_befo
     options = broker_transport_options("redis://127.0.0.1:6379/0", {})
     assert options["visibility_timeout"] < settings.LIFECYCLE_NOTICE_CLAIM_SECONDS
     assert options["visibility_timeout"] > settings.LIFECYCLE_NOTICE_RETRY_MAX_COUNTDOWN
+
+
+@override_settings(LIFECYCLE_SWEEP_CHUNK_SIZE=2)
+def test_a_sweeps_notices_go_through_the_rate_limited_dispatcher_one_task_per_chunk(
+    django_capture_on_commit_callbacks, time_machine
+):
+    """Five accounts due a warning in chunks of two: three chunks, so three requests to
+    the dispatcher and no sending task per notice (those would bypass the rate). The
+    dispatcher then sends all five at its rate."""
+    from celery.signals import before_task_publish
+
+    from config.celery import app
+    from lifecycle.sweep import lifecycle_sweep
+
+    at = paris(2027, 6, 1, 10, 0)
+    for _ in range(5):
+        UserFactory(date_joined=paris(2024, 1, 1), last_activity_at=paris(2024, 1, 1))
+    published = []
+
+    def record(sender=None, **kwargs):
+        published.append(sender)
+
+    app.conf.task_always_eager = False  # through the (in-memory) broker, not run here
+    before_task_publish.connect(record)
+    try:
+        time_machine.move_to(at, tick=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            summary = lifecycle_sweep(now=at)
+    finally:
+        before_task_publish.disconnect(record)
+    assert len(summary.warned) == 5
+    assert published == ["lifecycle.tasks.notices_dispatch_task"] * 3
+    assert mail.outbox == []
+    clock = Clock(at)
+    counts = notices.notices_dispatch(clock=clock, sleep=clock.sleep, rate=1, budget_seconds=60)
+    assert counts == {"accepted": 5}
+    assert clock.slept >= 4 - 1e-6
+    assert len(mail.outbox) == 5

@@ -3,13 +3,16 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import override_settings
 
-from accounts.models import AccountState, User
+from accounts.models import AccountState, Membership, User
 from lifecycle.erasure import erasure_plan
 from lifecycle.models import DeactivationReason, Notice, SweepLock
 from lifecycle.sweep import LOCK_NAME, lifecycle_sweep
+from tests.accounts.factories import MembershipFactory
 
 from .conftest import paris
 
@@ -101,8 +104,9 @@ def _sweep_queries(capture, *, show: bool = False, **expected: int) -> int:
 # Documented bounds on what one chunk costs the sweep, whatever its size. A warning
 # or a deactivation chunk touches a fixed set of tables (lease, lock, state, notices,
 # journal, sessions, tokens): a constant number of queries. A deletion chunk runs
-# Django's delete collector over every table linked to the user and clears the admin
-# log about every kind of row the accounts own: a few queries per linked table. So
+# Django's delete collector over every table linked to the user (a query or two per
+# linked table) and clears the admin log about the kinds of rows the accounts own
+# that the log names at all (one probe, then one query per such kind). So
 # adding a user-linked model raises the deletion bound by itself; anything else that
 # makes a chunk cost more than this is a regression, and any query per account (an
 # N+1) breaks the equalities below.
@@ -114,7 +118,7 @@ FIXED_AT_MOST = 12  # lease, stale notices, the empty end of each step's walk
 
 
 def deletion_chunk_at_most() -> int:
-    return 3 * len(erasure_plan()) + DELETION_CHUNK_FIXED_AT_MOST
+    return 2 * len(erasure_plan()) + DELETION_CHUNK_FIXED_AT_MOST
 
 
 @pytest.mark.django_db
@@ -169,3 +173,69 @@ def test_sweep_query_count_does_not_grow_with_accounts_left_alone(
     assert User.objects.count() > 9_000
     with_many = _sweep_queries(django_capture_on_commit_callbacks, **due)
     assert with_many == with_few
+
+
+def _admin_log_deletes(capture) -> list[str]:
+    """The ``DELETE FROM django_admin_log`` statements of one sweep at NOW."""
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count), capture(execute=False):
+        lifecycle_sweep(now=NOW)
+    return [sql for sql in executed if sql.startswith('DELETE FROM "django_admin_log"')]
+
+
+@pytest.mark.django_db
+def test_a_deletion_chunk_clears_the_admin_log_only_for_the_kinds_of_rows_it_names(
+    django_capture_on_commit_callbacks, time_machine
+):
+    """One probe per chunk finds which kinds of owned rows the admin log names; a
+    DELETE runs for each such kind (here none, then memberships), not for each of the
+    twenty-odd models the accounts own. The entries are still deleted."""
+    time_machine.move_to(NOW, tick=False)
+    SweepLock.objects.get_or_create(name=LOCK_NAME)
+    _populate(tag="a", delete=20)
+    # Entries by the deleted accounts and about their user rows: two DELETEs.
+    assert len(_admin_log_deletes(django_capture_on_commit_callbacks)) == 2
+
+    _populate(tag="b", delete=20)
+    agent = User.objects.create(email="agent@opco.fr", is_staff=True, password="!")
+    membership = MembershipFactory(user=User.objects.get(email="delete0.b@example.fr"))
+    entry = LogEntry.objects.create(
+        user=agent,
+        content_type=ContentType.objects.get_for_model(Membership),
+        object_id=str(membership.pk),
+        object_repr=str(membership),
+        action_flag=CHANGE,
+    )
+    deletes = _admin_log_deletes(django_capture_on_commit_callbacks)
+    assert len(deletes) == 3
+    assert not LogEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.django_db
+@override_settings(LIFECYCLE_SWEEP_CHUNK_SIZE=500)
+def test_the_warning_walk_reads_the_candidates_once_for_several_chunks(
+    django_capture_on_commit_callbacks, time_machine
+):
+    """1,500 accounts due a warning: three chunks of 500, and the candidates (sorted by
+    their inactivity reference, a sort of every candidate each time) read by one query
+    for all three, not one per chunk."""
+    time_machine.move_to(NOW, tick=False)
+    SweepLock.objects.get_or_create(name=LOCK_NAME)
+    _populate(tag="walk", warn=1_500)
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count), django_capture_on_commit_callbacks():
+        summary = lifecycle_sweep(now=NOW)
+    assert len(summary.warned) == 1_500
+    assert summary.chunks == 3
+    walks = [sql for sql in executed if sql.startswith("SELECT") and '"_ref"' in sql]
+    assert len(walks) == 1, walks
