@@ -47,6 +47,16 @@ class AccountsConfig(AppConfig):
         from . import signals
 
         user_logged_in.connect(signals.on_user_logged_in, dispatch_uid="security_logged_in")
+        # The user-session row of a new sign-in in two statements (accounts.sessions),
+        # instead of allauth's receiver (a read per earlier session, two savepoints).
+        from allauth.usersessions import signals as usersessions_signals
+
+        from .sessions import usersession_sign_in
+
+        allauth_signals.user_logged_in.disconnect(receiver=usersessions_signals.on_user_logged_in)
+        allauth_signals.user_logged_in.connect(
+            usersession_sign_in, dispatch_uid="accounts_usersession_sign_in"
+        )
         allauth_signals.password_changed.connect(
             signals.on_password_changed, dispatch_uid="security_password_changed"
         )
