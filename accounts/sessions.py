@@ -12,6 +12,8 @@
   one, then runs a get-or-create in two savepoints). It also marks the row as
   just written for ``ThrottledUserSessionsMiddleware``, so the first page after
   the sign-in does not write it again.
+- ``last_login_record`` replaces Django's ``update_last_login``: the same UPDATE
+  of ``last_login``, without a model save.
 
 Invariant: every signed-in session has its ``usersessions_usersession`` row
 (revoking a user's sessions goes through them), created in the sign-in's
@@ -23,7 +25,7 @@ from __future__ import annotations
 import hashlib
 
 from allauth.account.adapter import get_adapter
-from allauth.core.internal.sessionkit import get_session_user
+from allauth.core.internal.httpkit import HTTP_USER_AGENT_MAX_LENGTH
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
@@ -96,49 +98,47 @@ def touch_mark_seconds() -> int:
     return getattr(settings, "RELIABILITY_USERSESSION_TOUCH_SECONDS", 5 * 60)
 
 
-def usersessions_purge(*, user) -> None:
+def usersessions_purge(*, user, now) -> None:
     """Delete ``user``'s user-session rows whose web session is gone (allauth's purge).
 
-    A row without a live session row goes in one DELETE; a row whose session is
-    still live is checked as allauth does (the session must still name this user,
-    its password hash unchanged) — a user seldom has one.
+    One DELETE, whatever the number of rows: a row goes when no live session row
+    has its key (ended, expired, revoked). A live session whose user no longer
+    matches cannot outlive a password change here: that ends the other sessions
+    (``accounts.signals.end_sessions_and_tokens``).
     """
-    live = Session.objects.filter(
-        session_key=OuterRef("session_key"), expire_date__gt=timezone.now()
-    )
-    rows = list(
-        UserSession.objects.filter(user_id=user.pk)
-        .annotate(live=Exists(live))
-        .only("pk", "session_key")
-    )
-    stale = [row.pk for row in rows if not row.live]
-    store = DatabaseSessionStore
-    stale += [row.pk for row in rows if row.live and not get_session_user(store(row.session_key))]
-    if stale:
-        UserSession.objects.filter(pk__in=stale).delete()
+    live = Session.objects.filter(session_key=OuterRef("session_key"), expire_date__gt=now)
+    UserSession.objects.filter(user_id=user.pk).exclude(Exists(live)).delete()
 
 
 def usersession_sign_in(sender, request, user, **kwargs) -> None:
-    """The new session's user-session row (allauth ``user_logged_in`` receiver)."""
+    """The new session's user-session row (allauth ``user_logged_in`` receiver).
+
+    A sign-in that drew a new key (``SessionStore.cycle_key``: every sign-in into a
+    session of another or no user) has no row yet: one INSERT. Otherwise (a session
+    kept by ``django.contrib.auth.login``) allauth's get-or-create updates it.
+    """
     session = request.session
-    if not session.session_key:
-        session.save()
-    usersessions_purge(user=user)
-    agent = request.META.get("HTTP_USER_AGENT", "")
     now = timezone.now()
-    UserSession.objects.bulk_create(
-        [
-            UserSession(
-                user=user,
-                session_key=session.session_key,
-                ip=get_adapter().get_client_ip(request),
-                user_agent=agent[: UserSession._meta.get_field("user_agent").max_length],
-                created_at=now,
-                last_seen_at=now,
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["session_key"],
-        update_fields=["user", "ip", "user_agent", "last_seen_at"],
-    )
+    usersessions_purge(user=user, now=now)
+    if getattr(session, "_insert_pending", False):
+        UserSession.objects.create(
+            user=user,
+            session_key=session.session_key,
+            ip=get_adapter().get_client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:HTTP_USER_AGENT_MAX_LENGTH],
+            created_at=now,
+            last_seen_at=now,
+        )
+    else:
+        UserSession.objects.create_from_request(request)
     cache.set(touch_mark_key(request), 1, timeout=touch_mark_seconds())
+
+
+def last_login_record(sender, request, user, **kwargs) -> None:
+    """``last_login`` of a sign-in (replaces ``django.contrib.auth``'s receiver).
+
+    The same write as Django's ``update_last_login`` — one UPDATE of that column —
+    as a queryset update rather than a model save (no save machinery per sign-in).
+    """
+    user.last_login = timezone.now()
+    type(user)._default_manager.filter(pk=user.pk).update(last_login=user.last_login)
