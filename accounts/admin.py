@@ -30,6 +30,7 @@ groups, permissions). Staff accounts are managed on the staff page
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -58,46 +59,100 @@ DATE_FIELDS = ["date_joined", "last_login", "last_activity_at"]
 class BoundedCountPaginator(Paginator):
     """Counts at most ``limit`` rows: ``SELECT COUNT(*) FROM (… LIMIT n)``.
 
-    The admin counts the (filtered) list to paginate it; on an unfiltered
-    million-row table that is a full scan at every page view, and under a
-    filter on accesses each counted row costs a probe of the memberships.
-    Given the page asked for (``page_number``, see ``BoundedCountMixin``),
-    the count stops ``pages_ahead`` pages beyond it: the list then shows that
-    many pages to come and the agent pages on (or narrows the list down).
-    Without a page number it stops at ``limit`` rows.
+    For the smaller back-office lists (organisations, accesses, invitations…):
+    an exact count of a large table is a full scan at every page view. The
+    user list reads no count at all (``LookAheadPaginator``).
     """
 
     limit = 10_000
-    pages_ahead = 4
-
-    def __init__(self, *args, page_number: int | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if page_number is not None:
-            self.limit = (max(1, page_number) + self.pages_ahead) * self.per_page
 
     @cached_property
     def count(self) -> int:
         return self.object_list.order_by()[: self.limit].count()
 
 
-class BoundedCountMixin:
-    """Admin lists paginated by ``BoundedCountPaginator`` around the page shown."""
+def _page_number(request) -> int:
+    try:
+        return int(request.GET.get(PAGE_VAR, 1))
+    except ValueError:
+        return 1
+
+
+class LookAheadPaginator(Paginator):
+    """One query per page and no ``COUNT``: the page's rows and one row more.
+
+    For page ``p`` of ``n`` rows it reads rows ``(p-1)·n`` to ``p·n`` (``n + 1``
+    rows, in the list's order, ``LIMIT n + 1 OFFSET (p-1)·n``). The count it
+    reports is the offset plus the rows read: exact when the list ends on this
+    page (``exact``), otherwise ``p·n + 1`` — "there is a next page" — and
+    the list shows the pages up to the next one. Under a filter on accesses
+    or organisations the database thus probes only as many accounts as it
+    takes to find the page's rows plus one, never a count's worth ahead.
+    """
+
+    def __init__(
+        self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, page_number=1
+    ):
+        super().__init__(object_list, per_page, 0, allow_empty_first_page)
+        self.page_number = max(1, page_number)
+
+    @cached_property
+    def window(self) -> list:
+        offset = (self.page_number - 1) * self.per_page
+        return list(self.object_list[offset : offset + self.per_page + 1])
+
+    @cached_property
+    def count(self) -> int:
+        return (self.page_number - 1) * self.per_page + len(self.window)
+
+    @property
+    def exact(self) -> bool:
+        """False when more rows follow the page than the count says (a lower bound)."""
+        return len(self.window) <= self.per_page
+
+    @property
+    def bounded(self) -> bool:
+        return not self.exact
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if number != self.page_number:
+            return super().page(number)
+        return self._get_page(self.window[: self.per_page], number, self)
+
+
+class LookAheadChangeList(ChangeList):
+    """Django's change list, showing a one-page list from the rows already read.
+
+    Django lists a list that fits on one page from the queryset again (a second
+    query); here it is the paginator's window.
+    """
+
+    def get_results(self, request):
+        super().get_results(request)
+        if not self.multi_page and self.paginator.page_number == 1:
+            self.result_list = self.paginator.page(1).object_list
+
+
+class LookAheadMixin:
+    """Admin lists paginated by ``LookAheadPaginator``: one query a page, no count.
+
+    "Show all" is offered only for a list that fits on one page (a bounded
+    count is never small enough to list a million rows at once), and the
+    sidebar's facet counts are never computed (a count per filter value).
+    """
 
     show_full_result_count = False
-    paginator = BoundedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
+    paginator = LookAheadPaginator
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        try:
-            page_number = int(request.GET.get("p", 1))
-        except ValueError:
-            page_number = 1
         return self.paginator(
-            queryset,
-            per_page,
-            orphans,
-            allow_empty_first_page,
-            page_number=page_number,
+            queryset, per_page, orphans, allow_empty_first_page, page_number=_page_number(request)
         )
+
+    def get_changelist(self, request, **kwargs):
+        return LookAheadChangeList
 
 
 # --- Filters: EXISTS subqueries, so a user with many accesses is listed once ----
@@ -260,7 +315,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BoundedCountMixin, admin.ModelAdmin):
+class UserAdmin(LookAheadMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "last_name",
@@ -285,6 +340,7 @@ class UserAdmin(BoundedCountMixin, admin.ModelAdmin):
     inlines = [MembershipInline]
     # A screenful an agent reads (and ~50 rows of template, not Django's 100).
     list_per_page = 50
+    list_max_show_all = list_per_page
     # Newest first by primary key (indexed); date_joined has no index.
     ordering = ["-pk"]
     exclude = ["password"]

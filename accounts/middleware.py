@@ -14,8 +14,6 @@ static files and health check: everything else redirects to the MFA page.
 
 from __future__ import annotations
 
-import hashlib
-
 from allauth.usersessions import app_settings as allauth_usersessions_settings
 from allauth.usersessions.models import UserSession
 from django.conf import settings
@@ -27,8 +25,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from . import security
 from .security import has_mfa
+from .sessions import touch_mark_key, touch_mark_seconds
 
 SESSION_AUTH_AT = "_security_auth_at"
 SESSION_SEEN_AT = "_security_seen_at"
@@ -180,16 +178,7 @@ class ThrottledUserSessionsMiddleware:
             and request.session.session_key
             and getattr(request, "user", None) is not None
             and request.user.is_authenticated
+            and cache.add(touch_mark_key(request), 1, timeout=touch_mark_seconds())
         ):
-            fingerprint = "|".join(
-                (
-                    request.session.session_key,
-                    security.client_ip(request),
-                    request.META.get("HTTP_USER_AGENT", "")[:200],
-                )
-            )
-            digest = hashlib.sha256(fingerprint.encode()).hexdigest()
-            every = getattr(settings, "RELIABILITY_USERSESSION_TOUCH_SECONDS", 5 * 60)
-            if cache.add(f"usersessions:touched:{digest}", 1, timeout=every):
-                UserSession.objects.create_from_request(request)
+            UserSession.objects.create_from_request(request)
         return self.get_response(request)

@@ -6,12 +6,9 @@ current state first and journals what it changed (``accounts.hooks.journal``).
 
 from datetime import timedelta
 
-from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -416,20 +413,3 @@ def membership_remove(
         sender=Membership, user=user, organisation=organisation, actor=actor, now=now
     )
     return True
-
-
-def usersessions_purge_ended(*, user: User, now) -> int:
-    """Delete ``user``'s user-session rows whose Django session is gone or expired.
-
-    allauth purges them at each sign-in by opening every session of the user (three
-    queries per live session, so a sign-in grew with each browser, script or device
-    that ever signed in); this is one ``DELETE`` whatever their number. Sessions
-    live in the database (``SESSION_ENGINE`` is Django's default, docs/reliability.md).
-    A live session whose authentication hash is stale (password changed elsewhere)
-    is left to allauth's own purge, which runs when the sessions page is shown;
-    a password change ends those sessions anyway (``signals.end_sessions_and_tokens``).
-    Returns the number of rows deleted.
-    """
-    alive = Session.objects.filter(session_key=OuterRef("session_key"), expire_date__gt=now)
-    deleted, _ = UserSession.objects.filter(user=user).exclude(Exists(alive)).delete()
-    return deleted

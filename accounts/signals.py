@@ -3,8 +3,6 @@
 Receivers of django.contrib.auth's and allauth's signals (connected in
 ``AccountsConfig.ready``):
 
-- sign-in: purges the user's ended user sessions in one query and records the new
-  one (in place of allauth.usersessions' receiver, which opened every session);
 - sign-in: stamps the session with the sign-in instant (absolute lifetime), and a
   password typed at this sign-in counts as allauth's password confirmation for its
   usual 5 minutes (a new agent setting up his second factor right after signing in
@@ -22,7 +20,7 @@ from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_
 from allauth.usersessions.models import UserSession
 from django.utils import timezone
 
-from . import services, throttle
+from . import throttle
 from .middleware import SESSION_AUTH_AT, SESSION_SEEN_AT
 
 
@@ -41,16 +39,9 @@ def on_user_logged_in(sender, request, user, **kwargs) -> None:
         ]
 
 
-def on_user_logged_in_usersessions(sender, request, user, **kwargs) -> None:
-    """allauth.usersessions' sign-in receiver, with the purge set-based."""
-    services.usersessions_purge_ended(user=user, now=timezone.now())
-    UserSession.objects.create_from_request(request, user=user)
-
-
 def end_sessions_and_tokens(*, user, keep_session_key: str | None = None) -> None:
     """End every session of ``user`` but ``keep_session_key``; revoke his OIDC tokens."""
     from allauth.usersessions.adapter import get_adapter
-    from allauth.usersessions.models import UserSession
 
     from platforms.sessions import revoke_all
 

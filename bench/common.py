@@ -105,6 +105,57 @@ def bench_database(label: str, *, users: int):
             drop(url, name)
 
 
+@contextmanager
+def endpoint_database(label: str):
+    """Where the endpoint benchmarks run: the 1M clone under ``bench/run.py``, else a test database.
+
+    ``bench/run.py`` sets ``BENCH_TEMPLATE``: the benchmark then works on its own clone
+    of the seeded template (a million accounts, their tokens and sessions), like the
+    others. Run alone (``python bench/bench_signin.py``), it creates a throw-away test
+    database (SQLite by default, ``DATABASE_URL`` for PostgreSQL).
+    """
+    if os.environ.get("BENCH_TEMPLATE"):
+        with bench_database(label, users=int(os.environ.get("BENCH_USERS", "1000000"))):
+            yield "clone of " + os.environ["BENCH_TEMPLATE"]
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test.utils import get_runner
+
+    runner = get_runner(settings)(verbosity=0)
+    old = runner.setup_databases()
+    try:
+        yield "throw-away test database"
+    finally:
+        runner.teardown_databases(old)
+
+
+@contextmanager
+def bench_cache():
+    """The cache the benchmark uses: Redis when ``BENCH_REDIS_URL`` is set (as in
+    production: rate limits, throttle and locks cost a round trip each), else the test
+    settings' in-process memory."""
+    url = os.environ.get("BENCH_REDIS_URL")
+    if not url:
+        yield "in-process memory cache"
+        return
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    with override_settings(CACHES={"default": backend}):
+        cache.clear()
+        yield f"Redis {url}"
+
+
+def cpu_and_wall():
+    """``(process CPU seconds, wall seconds)`` now: subtract two to time a request both ways."""
+    return time.process_time(), time.perf_counter()
+
+
 class Queries:
     """Counts the SQL statements Django runs inside ``with counting(): …``."""
 

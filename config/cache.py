@@ -17,7 +17,8 @@
 
 When Redis comes back, reads go to it again; the values written to the fallback
 during the outage are not copied over (a cache may forget). Sessions are in the
-database (``SESSION_ENGINE`` is Django's default), never in this cache.
+database (``SESSION_ENGINE`` is ``accounts.sessions``, Django's database store), never in
+this cache.
 
 Django builds one cache object per thread; the fallback store and the outage
 state are shared by every thread of the process (keyed by the Redis location).

@@ -22,7 +22,7 @@ The deletion is ``lifecycle.erasure.account_delete``, re-exported here.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountState, DeactivationReason, SuspensionReason, User
@@ -250,7 +250,6 @@ def _activity_move_forward(*, user: User, at) -> None:
         user.last_activity_at = at
 
 
-@transaction.atomic
 def activity_record(*, user: User, at, platform=None) -> None:
     """Record activity of ``user`` at ``at`` (sign-in, SSO, platform report).
 
@@ -258,8 +257,17 @@ def activity_record(*, user: User, at, platform=None) -> None:
     concurrency and replays). A warned account whose warning this activity makes
     unwarranted (it is within the inactivity period before the warning, or after
     it) becomes active again, journaled. It never reactivates a deactivated
-    account: only a sign-in does (``account_sign_in``).
+    account: only a sign-in does (``account_sign_in``). An active account (a
+    token refresh, an SSO sign-in: nearly every call) costs one UPDATE and no
+    transaction of its own.
     """
+    if user.state == AccountState.ACTIVE and _active_activity_move_forward(user=user, at=at):
+        return
+    _activity_record_not_active(user=user, at=at, platform=platform)
+
+
+@transaction.atomic
+def _activity_record_not_active(*, user: User, at, platform) -> None:
     _activity_move_forward(user=user, at=at)
     if not User.objects.filter(pk=user.pk, state=AccountState.WARNED).exists():
         return
@@ -350,14 +358,41 @@ def reactivates_on_sign_in(user: User) -> bool:
     )
 
 
-@transaction.atomic
+def _active_activity_move_forward(*, user: User, at) -> bool:
+    """If ``user`` is active, move ``last_activity_at`` forward to ``at``: one UPDATE.
+
+    The state is checked by the UPDATE itself (it locks the row), so a concurrent
+    transition (warning, deactivation) either precedes it — then nothing is
+    written and False is returned — or waits for its commit.
+    """
+    moved = Case(
+        When(Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at), then=Value(at)),
+        default=F("last_activity_at"),
+    )
+    updated = User.objects.filter(pk=user.pk, state=AccountState.ACTIVE).update(
+        last_activity_at=moved
+    )
+    if updated and (user.last_activity_at is None or user.last_activity_at < at):
+        user.last_activity_at = at
+    return bool(updated)
+
+
 def account_sign_in(*, user: User, at, method: str = "password") -> bool:
     """A completed sign-in (after every stage, MFA included): activity, reactivation.
 
     An account deactivated for inactivity or warned becomes active and its clock
     starts over from ``at``. Returns True when the account was reactivated.
-    Callers must have refused every other inactive account before.
+    Callers must have refused every other inactive account before. An account
+    that is active (nearly every sign-in) costs one UPDATE and no transaction of
+    its own; the others are read under lock first.
     """
+    if user.state == AccountState.ACTIVE and _active_activity_move_forward(user=user, at=at):
+        return False
+    return _account_sign_in_locked(user=user, at=at, method=method)
+
+
+@transaction.atomic
+def _account_sign_in_locked(*, user: User, at, method: str) -> bool:
     locked = _lock(user)
     reactivated = False
     if reactivates_on_sign_in(locked):

@@ -62,7 +62,7 @@ def user_habilitations(*, user: User, platform: Platform) -> list[dict]:
     One entry per organisation, ordered by SIRET, with its roles' codes sorted;
     one query whatever the number of organisations.
     """
-    return _habilitations(Access.objects.filter(membership__user=user, platform=platform))
+    return _habilitations(entry_accesses(user=user).filter(platform=platform))
 
 
 def user_habilitations_for_client(*, user: User, client: Client) -> list[dict]:

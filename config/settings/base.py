@@ -330,6 +330,8 @@ SECURITY_THROTTLE_WINDOW = 24 * 3600
 # Sessions: staff 30 min idle / 12 h absolute, everyone else 12 h idle.
 # See accounts/middleware.py (SessionLifetimeMiddleware).
 SESSION_COOKIE_AGE = 12 * 3600
+# Django's database sessions with fewer writes at sign-in (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURITY_STAFF_SESSION_IDLE = 30 * 60
 SECURITY_STAFF_SESSION_ABSOLUTE = 12 * 3600

@@ -9,7 +9,9 @@ no data.
 
 from typing import Any
 
+from allauth.core import context as allauth_context
 from allauth.idp.oidc.adapter import DefaultOIDCAdapter
+from allauth.idp.oidc.internal.oauthlib.utils import get_validator_context
 from django.utils.translation import gettext_lazy as _
 
 from .. import app_settings
@@ -36,10 +38,17 @@ class PlatformOIDCAdapter(DefaultOIDCAdapter):
     def get_claims(self, purpose, user, client, scopes, email=None, **kwargs) -> dict[str, Any]:
         claims = super().get_claims(purpose, user, client, scopes, email=email, **kwargs)
         if HABILITATIONS_SCOPE in scopes:
-            claims[HABILITATIONS_SCOPE] = selectors.user_habilitations_for_client(
-                user=user, client=client
-            )
+            claims[HABILITATIONS_SCOPE] = self._habilitations(user=user, client=client)
         return claims
+
+    @staticmethod
+    def _habilitations(*, user, client) -> list[dict]:
+        """The claim, as the refresh grant already read it in this request, or one query."""
+        ctx = get_validator_context() if allauth_context.request is not None else None
+        known = getattr(ctx, "habilitations", None)
+        if known is not None and known[:2] == (user.pk, client.pk):
+            return known[2]
+        return selectors.user_habilitations_for_client(user=user, client=client)
 
     def populate_server_metadata(self, data: dict) -> None:
         data["scopes_supported"] = PLATFORM_SCOPES

@@ -156,7 +156,8 @@ def authenticate_client(
     credentials = presented_credentials(request)
     client = None
     if credentials is not None:
-        client = Client.objects.filter(pk=credentials.client_id).first()
+        # With its platform (reverse one-to-one), which the grants need.
+        client = Client.objects.filter(pk=credentials.client_id).select_related("platform").first()
         if client is not None and not any(
             client_secret_matches(client, secret) for secret in credentials.secrets
         ):

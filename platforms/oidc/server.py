@@ -17,10 +17,12 @@ changes, each for the cited rule:
 - token families (allauth's ``grant_id``, ``families``): allauth revokes a
   replayed code's grant; refresh-token reuse revokes the grant here; the
   rotated pair is kept for the grace window;
-- the refresh grant: one query for the token and its user, one for the
-  platform and the account's access to it; an account without a role left
-  on the platform is refused and loses that platform's tokens; a refresh is
-  recorded as activity inside the grant's transaction (one commit).
+- the refresh grant: the client's platform is read with the client, one query
+  for the token and its user, one for the account's accesses to the platform
+  (the ``habilitations`` claim, kept for the ID token); an account without a
+  role left on the platform is refused and loses that platform's tokens; a
+  refresh is recorded as activity inside the grant's transaction (one commit,
+  one UPDATE for an active account).
 """
 
 import uuid
@@ -40,15 +42,14 @@ from allauth.idp.oidc.internal.oauthlib.server import (
 )
 from allauth.idp.oidc.internal.oauthlib.utils import get_validator_context
 from allauth.idp.oidc.models import Client, Token
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
 from oauthlib.openid import Server
 
+from .. import sso_selectors as selectors
 from ..models import Platform
-from ..sso_selectors import entry_accesses
 from ..sso_services import platform_refresh_record
 from . import clientauth, families, keys
 from .redirects import redirect_uri_registered
@@ -57,13 +58,10 @@ from .sessions import authenticated_at
 S256_ONLY = {"S256": code_challenge_method_s256}
 
 
-def platform_with_access(*, client: Client, user) -> Platform | None:
-    """``client``'s centralised platform annotated ``has_access`` for ``user`` (one query)."""
-    return (
-        Platform.objects.filter(oidc_client=client, is_centralised=True)
-        .annotate(has_access=Exists(entry_accesses(user=user).filter(platform=OuterRef("pk"))))
-        .first()
-    )
+def centralised_platform(client: Client) -> Platform | None:
+    """``client``'s centralised platform, read with the client (``clientauth``): no query."""
+    platform = getattr(client, "platform", None)
+    return platform if platform is not None and platform.is_centralised else None
 
 
 class PlatformRequestValidator(OAuthLibRequestValidator):
@@ -144,14 +142,19 @@ class PlatformRequestValidator(OAuthLibRequestValidator):
         user = token.user
         if user is None or not user.is_active:
             return False
-        platform = platform_with_access(client=client, user=user)
-        if platform is not None and not platform.has_access:
-            Token.objects.filter(user=user, client=client).delete()
-            raise errors.InvalidGrantError(
-                description=_("Le compte n'a plus de rôle sur cette plateforme."), request=request
-            )
-        request.user = user
         ctx = get_validator_context()
+        platform = centralised_platform(client)
+        if platform is not None:
+            # The claim's rows say whether a role is left: one query for both.
+            habilitations = selectors.user_habilitations(user=user, platform=platform)
+            if not habilitations:
+                Token.objects.filter(user=user, client=client).delete()
+                raise errors.InvalidGrantError(
+                    description=_("Le compte n'a plus de rôle sur cette plateforme."),
+                    request=request,
+                )
+            ctx.habilitations = (user.pk, client.pk, habilitations)
+        request.user = user
         ctx.refresh_token = token
         ctx.platform = platform
         data = token.data if isinstance(token.data, dict) else {}

@@ -8,18 +8,26 @@ it does not grow silently. Throttle and MFA checks are part of the count.
 import pytest
 from allauth.usersessions.models import UserSession
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 
+from accounts import sessions, signals
+from accounts.sessions import SessionStore
 from tests.platforms.factories import verified_user
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple 42"
-# email lookup (auth backend), MFA authenticators, session key check + insert,
-# last_login, user row lock, last_activity_at, user sessions (list + insert),
-# verified-email check, open proof requests; plus the savepoints of the nested
-# transactions inside the sign-in's own transaction.
-SIGN_IN_QUERIES = 25
+# email lookup (auth backend), verified-email check, MFA authenticators, last_login,
+# last_activity_at (one UPDATE that checks the account is active: no row lock),
+# the user's earlier user sessions (one read, purged in one statement when stale),
+# the new user session (one INSERT), open proof requests; then the session row,
+# inserted once by the middleware (no existence check, no INSERT then UPDATE).
+# Plus the savepoints of the sign-in's transaction and of the session's save in
+# the test's own transaction. 25 before (allauth's user sessions: one read per
+# earlier session and a get-or-create in two savepoints; the account row locked).
+SIGN_IN_QUERIES = 13
 
 
 def test_a_password_sign_in_costs_a_fixed_number_of_queries(django_assert_num_queries):
@@ -46,7 +54,78 @@ def test_the_failed_sign_in_throttle_still_holds_in_the_one_transaction():
     assert "_auth_user_id" not in browser.session
 
 
-def _sign_in(user):
+def _sign_in(browser, user):
+    browser.get("/accounts/login/")
+    response = browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return browser.session.session_key
+
+
+def test_a_sign_in_leaves_one_session_row_and_its_user_session_revocable():
+    """The session row is written once, at the end of the sign-in, under the key its
+    user-session row names: revoking the user's sessions ends it."""
+    user = verified_user()
+    browser = HttpClient()
+
+    key = _sign_in(browser, user)
+
+    assert Session.objects.filter(session_key=key).count() == 1
+    assert list(UserSession.objects.filter(user=user).values_list("session_key", flat=True)) == [
+        key
+    ]
+    assert browser.get("/").status_code == 200
+    signals.end_sessions_and_tokens(user=user)
+    assert not Session.objects.filter(session_key=key).exists()
+    response = browser.get("/")
+    assert response.status_code == 302  # signed out: back to the sign-in page
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_a_sign_in_purges_the_user_sessions_that_ended_and_keeps_the_live_ones():
+    user = verified_user()
+    other_browser = HttpClient()
+    live = _sign_in(other_browser, user)
+    UserSession.objects.create(user=user, ip="192.0.2.9", session_key="ended-long-ago")
+
+    key = _sign_in(HttpClient(), user)
+
+    assert set(UserSession.objects.filter(user=user).values_list("session_key", flat=True)) == {
+        live,
+        key,
+    }
+
+
+def test_the_first_page_after_a_sign_in_does_not_write_the_user_session_again():
+    user = verified_user()
+    browser = HttpClient()
+    _sign_in(browser, user)
+
+    with CaptureQueriesContext(connection) as queries:
+        browser.get("/")
+
+    writes = [q["sql"] for q in queries if "usersessions_usersession" in q["sql"]]
+    assert not writes
+
+
+def test_a_new_session_is_one_insert_and_a_drawn_duplicate_key_never_takes_over(monkeypatch):
+    """No existence query before the INSERT: the INSERT itself refuses a key in use."""
+    taken = SessionStore()
+    taken["owner"] = "someone else"
+    taken.create()
+    keys = iter([taken.session_key, "a" * 32])
+    monkeypatch.setattr(sessions, "_new_key", lambda: next(keys))
+    store = SessionStore()
+    store["owner"] = "me"
+
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+
+    assert store.session_key == "a" * 32
+    assert SessionStore(taken.session_key).load() == {"owner": "someone else"}
+    assert not [q for q in queries if q["sql"].startswith("SELECT")]
+
+
+def _sign_in_new(user):
     browser = HttpClient()
     browser.get("/accounts/login/")
     assert (
@@ -60,7 +139,7 @@ def test_a_sign_in_costs_the_same_with_many_sessions_open(django_assert_num_quer
     """allauth opened every session of the user at each sign-in (3 queries each)."""
     user = verified_user()
     for _ in range(6):
-        _sign_in(user)
+        _sign_in_new(user)
     browser = HttpClient()
     browser.get("/accounts/login/")
 
@@ -72,15 +151,15 @@ def test_a_sign_in_costs_the_same_with_many_sessions_open(django_assert_num_quer
 
 def test_a_sign_in_forgets_the_sessions_that_ended_and_keeps_the_live_ones():
     user = verified_user()
-    ended = _sign_in(user)
-    expired = _sign_in(user)
-    live = _sign_in(user)
+    ended = _sign_in_new(user)
+    expired = _sign_in_new(user)
+    live = _sign_in_new(user)
     Session.objects.filter(session_key=ended.session.session_key).delete()
     Session.objects.filter(session_key=expired.session.session_key).update(
         expire_date="2000-01-01T00:00:00Z"
     )
 
-    current = _sign_in(user)
+    current = _sign_in_new(user)
 
     assert set(UserSession.objects.filter(user=user).values_list("session_key", flat=True)) == {
         live.session.session_key,

@@ -188,6 +188,64 @@ def test_activity_only_moves_forward():
     assert user.last_activity_at == paris(2027, 1, 2)
 
 
+def _warned_behind_a_stale_copy() -> User:
+    """An account warned by the sweep, and a copy read just before (still "active")."""
+    user = UserFactory(date_joined=paris(2024, 1, 1), last_activity_at=paris(2024, 1, 2))
+    stale = User.objects.get(pk=user.pk)
+    assert services.account_warn(user=user, now=NOW)
+    assert stale.state == AccountState.ACTIVE
+    return stale
+
+
+@pytest.mark.parametrize("record", ["activity", "sign_in"])
+def test_activity_on_an_outdated_active_copy_still_cancels_the_warning(record):
+    """The one-UPDATE path for active accounts checks the state in SQL, not in memory."""
+    stale = _warned_behind_a_stale_copy()
+    at = paris(2027, 3, 11, 9)
+
+    if record == "activity":
+        services.activity_record(user=stale, at=at)
+    else:
+        services.account_sign_in(user=stale, at=at)
+
+    user = User.objects.get(pk=stale.pk)
+    assert user.state == AccountState.ACTIVE
+    assert user.last_activity_at == at
+    assert JournalEntry.objects.filter(user=user, action="warning_cancelled").exists()
+
+
+def test_a_sign_in_on_an_outdated_active_copy_reactivates_an_inactivity_deactivation():
+    stale = _warned_behind_a_stale_copy()
+    services.account_deactivate(
+        user=User.objects.get(pk=stale.pk),
+        actor=None,
+        now=NOW,
+        reason=DeactivationReason.INACTIVITY,
+    )
+    at = paris(2027, 3, 11, 9)
+
+    assert services.account_sign_in(user=stale, at=at)
+
+    user = User.objects.get(pk=stale.pk)
+    assert user.state == AccountState.ACTIVE
+    assert user.reactivated_at == at
+    assert JournalEntry.objects.filter(user=user, action="reactivated_by_sign_in").exists()
+
+
+def test_activity_of_an_active_account_moves_forward_only_in_one_update(
+    django_assert_num_queries,
+):
+    user = UserFactory(last_activity_at=paris(2027, 1, 2))
+
+    with django_assert_num_queries(1):
+        services.activity_record(user=user, at=paris(2027, 1, 1))
+    with django_assert_num_queries(1):
+        services.account_sign_in(user=user, at=paris(2027, 1, 3))
+
+    user.refresh_from_db()
+    assert user.last_activity_at == paris(2027, 1, 3)
+
+
 @pytest.mark.parametrize(
     "fields",
     [

@@ -22,10 +22,13 @@ from .oidc_helpers import TOKEN_URL, basic, code_for, exchange, refresh
 
 pytestmark = pytest.mark.django_db
 
-# Per refresh grant: client, refresh token + user, platform + access, email,
-# habilitations, retype the old refresh token, insert the new pair, and the
-# activity record (update + warned check); plus the two transactions' savepoints.
-REFRESH_QUERIES = 13
+# Per refresh grant: client with its platform, refresh token + user, the account's
+# accesses on the platform (the role check and the habilitations claim at once),
+# email, retype the old refresh token, insert the new pair, and the activity record
+# (one UPDATE that checks the account is active); plus the savepoints of the grant's
+# transaction inside the test's. 13 before: a platform query, a second accesses
+# query for the claim, and a "warned?" read with its own savepoints.
+REFRESH_QUERIES = 9
 # Per userinfo call: access token + user + client, email, habilitations.
 USERINFO_QUERIES = 3
 
