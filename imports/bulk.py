@@ -58,6 +58,20 @@ def select_in(sql: str, keys: Iterable, params: Sequence = ()) -> list[tuple]:
         return rows
 
 
+def next_ids(model, n: int) -> list[int]:
+    """``n`` fresh primary keys of ``model`` drawn from its sequence (PostgreSQL only).
+
+    Lets a COPY carry its ids, so the rows it wrote need not be looked up again.
+    """
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, n],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 class AnyOf(Lookup):
     """``lhs`` is one of ``values``: ``= ANY(array)`` on PostgreSQL, ``IN (…)`` elsewhere.
 

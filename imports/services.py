@@ -176,27 +176,38 @@ def _seen_drop() -> None:
 def _seen_check(kind: str, keyed: list[tuple[str, str]]) -> dict[str, str]:
     """Record ``(key, origin)`` pairs; return {key: first origin} for those seen before.
 
-    Two statements whatever the number of keys: one look-up by array, one COPY.
+    PostgreSQL: one INSERT … ON CONFLICT DO NOTHING RETURNING for the lot (the
+    keys it did not insert were seen before), plus one look-up of their origins
+    only when there are some. Elsewhere: one look-up, one executemany.
     """
     if not keyed:
         return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {SEEN_TABLE} (kind, key, origin) "  # noqa: S608
+                "SELECT %s, k, o FROM unnest(%s::text[], %s::text[]) AS t(k, o) "
+                "ON CONFLICT DO NOTHING RETURNING key",
+                [kind, [k for k, _o in keyed], [o for _k, o in keyed]],
+            )
+            fresh = {row[0] for row in cursor.fetchall()}
+        if len(fresh) == len(keyed):
+            return {}
+        seen = [k for k, _o in keyed if k not in fresh]
+    else:
+        seen = None
     before = dict(
         bulk.select_in(
             f"SELECT key, origin FROM {SEEN_TABLE} WHERE kind = %s AND key {{keys}}",  # noqa: S608
-            (k for k, _o in keyed),
+            seen if seen is not None else (k for k, _o in keyed),
             [kind],
         )
     )
-    fresh = [(kind, k, o) for k, o in keyed if k not in before]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {SEEN_TABLE} (kind, key, origin) FROM STDIN") as copy:
-                for row in fresh:
-                    copy.write_row(row)
-        else:
+    if seen is None:
+        with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {SEEN_TABLE} (kind, key, origin) VALUES (%s, %s, %s)",  # noqa: S608
-                fresh,
+                [(kind, k, o) for k, o in keyed if k not in before],
             )
     return before
 
@@ -492,13 +503,20 @@ def _users(run: _Run, chunk) -> None:
     if forward:
         # Through the lifecycle: a newer activity cancels a warning it makes unwarranted.
         activity_record_bulk(items=forward)
-    if new:
+    if new and bulk.is_postgresql():
+        pks = bulk.next_ids(User, len(new))
+        run.table(User, ("id", *USER_COLUMNS)).insert(
+            [(pk, *row) for pk, row in zip(pks, new, strict=True)]
+        )
+        ids = [(pk, row[0]) for pk, row in zip(pks, new, strict=True)]
+    elif new:
         run.table(User, USER_COLUMNS).insert(new)
         ids = list(
             User.objects.filter(bulk.AnyOf(F("email"), (u[0] for u in new))).values_list(
                 "pk", "email"
             )
         )
+    if new:
         run.table(EmailAddress, ("user_id", "email", "primary", "verified")).insert(
             [(pk, email, True, True) for pk, email in ids]
         )
@@ -697,14 +715,18 @@ def _accesses(run: _Run, chunk) -> None:
         _parse(run, chunk, parse),
         key=lambda i: f"{i[2]['email']}|{i[2]['siret']}|{i[2]['platform']}|{i[2]['role']}",
     )
-    users = _imported_user_ids(i[2]["email"] for i in items)
-    orgs = _organisation_ids(i[2]["siret"] for i in items)
+    # One join finds every row's membership; the reason a row has none (unknown
+    # user, unknown organisation, not a member) is looked up for those rows only.
     memberships = {
-        (user_id, org_id): pk
-        for pk, user_id, org_id in Membership.objects.filter(
-            bulk.AnyOf(F("user_id"), users.values())
-        ).values_list("pk", "user_id", "organisation_id")
+        (email, siret): pk
+        for pk, email, siret in Membership.objects.filter(
+            bulk.AnyOf(F("user__email"), (i[2]["email"] for i in items)),
+            user__imported__isnull=False,
+        ).values_list("pk", "user__email", "organisation__siret")
     }
+    missing = [i for i in items if (i[2]["email"], i[2]["siret"]) not in memberships]
+    users = _imported_user_ids(i[2]["email"] for i in missing)
+    orgs = _organisation_ids(i[2]["siret"] for i in missing)
     existing = set(
         Access.objects.filter(bulk.AnyOf(F("membership_id"), memberships.values())).values_list(
             "membership_id", "platform_id", "role_id"
@@ -712,22 +734,20 @@ def _accesses(run: _Run, chunk) -> None:
     )
     new = []
     for line, row, values in items:
-        user_id, org_id = users.get(values["email"]), orgs.get(values["siret"])
-        if user_id is None:
-            _unknown_user(run, line, row)
-            continue
-        if org_id is None:
-            _unknown_org(run, line, row, values["siret"])
-            continue
-        membership_id = memberships.get((user_id, org_id))
+        membership_id = memberships.get((values["email"], values["siret"]))
         if membership_id is None:
-            run.reject(
-                line,
-                row,
-                "siret",
-                _("Cet utilisateur n'est pas rattaché à l'organisation %(siret)s.")
-                % {"siret": values["siret"]},
-            )
+            if values["email"] not in users:
+                _unknown_user(run, line, row)
+            elif values["siret"] not in orgs:
+                _unknown_org(run, line, row, values["siret"])
+            else:
+                run.reject(
+                    line,
+                    row,
+                    "siret",
+                    _("Cet utilisateur n'est pas rattaché à l'organisation %(siret)s.")
+                    % {"siret": values["siret"]},
+                )
             continue
         key = (membership_id, values["platform"], values["role"])
         if key in existing:
