@@ -164,6 +164,15 @@ def _seen_create() -> None:
             )
 
 
+def _seen_forget() -> None:
+    """Empty the table: the rows of the next kind never collide with the previous one's."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {SEEN_TABLE}")
+        else:
+            cursor.execute(f"DELETE FROM {SEEN_TABLE}")  # noqa: S608
+
+
 def _seen_drop() -> None:
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -338,6 +347,8 @@ def accounts_import(
         with transaction.atomic():
             _seen_create()
             for _index, kind, source in sources:
+                if run.kind and kind != run.kind:
+                    _seen_forget()  # a kind's keys are only ever compared with its own
                 run.file, run.kind = source.path.name, kind
                 report.counts.setdefault(
                     kind, {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
