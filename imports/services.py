@@ -5,7 +5,11 @@ Celery task call it). Invariants:
 
 - files are streamed in chunks of ``app_settings.chunk_size()`` rows: memory does
   not grow with the files (duplicates across chunks are found in a temporary
-  table, not in a Python set); each chunk costs a fixed number of queries;
+  table, not in a Python set); each chunk costs a fixed number of statements
+  whatever its size (``imports.bulk``: look-ups by set, one COPY per table,
+  updates through a temporary table) — no query per row; the first-connection
+  emails are scheduled by the ``ImportedAccount`` rows written with the users
+  (sent later in batches), the verified addresses in the same chunk;
 - the whole run is one transaction: with ``dry_run``, or when a row is rejected
   without ``valid_only``, it is rolled back and nothing is written; the report is
   the same in every mode (a dry run really tries every row);
