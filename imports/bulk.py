@@ -25,6 +25,10 @@ from django.db import connection
 from django.db.models import Lookup
 
 SQLITE_SLICE = 500
+# Planner statistics are refreshed when a table has received this many rows
+# from the run, then twice as many, and so on (about eight ANALYZE per table
+# for a million rows).
+ANALYZE_FIRST = 10_000
 
 
 def is_postgresql() -> bool:
@@ -72,6 +76,45 @@ def next_ids(model, n: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+class Statistics:
+    """Keeps PostgreSQL's planner statistics in step with the rows a run writes.
+
+    Tables filled inside one long transaction are invisible to autovacuum: their
+    statistics say "never analysed" (or describe the empty table), and a look-up
+    of 5,000 keys is then planned as a sequential scan — each chunk reading the
+    whole table, the run slowing as it grows. ``ANALYZE`` inside the transaction
+    samples its own uncommitted rows; it runs at the start for tables never
+    analysed, then each time a table's rows written by the run double.
+    Without ownership of a table PostgreSQL only warns. A no-op elsewhere.
+    """
+
+    def __init__(self):
+        self.written: dict[str, int] = {}
+        self.threshold: dict[str, int] = {}
+
+    def prepare(self, models) -> None:
+        if not is_postgresql():
+            return
+        tables = [m._meta.db_table for m in models]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND reltuples < 0",
+                [tables],
+            )
+            for (table,) in cursor.fetchall():
+                cursor.execute(f"ANALYZE {quote(table)}")
+
+    def add(self, model, n: int) -> None:
+        if not is_postgresql() or not n:
+            return
+        table = model._meta.db_table
+        self.written[table] = self.written.get(table, 0) + n
+        if self.written[table] >= self.threshold.setdefault(table, ANALYZE_FIRST):
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {quote(table)}")
+            self.threshold[table] = 2 * self.written[table]
+
+
 class AnyOf(Lookup):
     """``lhs`` is one of ``values``: ``= ANY(array)`` on PostgreSQL, ``IN (…)`` elsewhere.
 
@@ -111,8 +154,9 @@ class Table:
     prepared once for the database here.
     """
 
-    def __init__(self, model, columns: Sequence[str]):
+    def __init__(self, model, columns: Sequence[str], *, statistics: Statistics | None = None):
         meta = model._meta
+        self.statistics = statistics
         self.model = model
         self.name = quote(meta.db_table)
         self.varying = [meta.get_field(c) for c in columns]
@@ -150,12 +194,14 @@ class Table:
                 with cursor.cursor.copy(f"COPY {self.name} ({self.columns}) FROM STDIN") as copy:
                     for row in self._prepared(rows):
                         copy.write_row(row)
-                return
-            placeholders = ", ".join(["%s"] * len(self.fields))
-            cursor.executemany(
-                f"INSERT INTO {self.name} ({self.columns}) VALUES ({placeholders})",  # noqa: S608
-                list(self._prepared(rows)),
-            )
+            else:
+                placeholders = ", ".join(["%s"] * len(self.fields))
+                cursor.executemany(
+                    f"INSERT INTO {self.name} ({self.columns}) VALUES ({placeholders})",  # noqa: S608
+                    list(self._prepared(rows)),
+                )
+        if self.statistics is not None:
+            self.statistics.add(self.model, len(rows))
 
 
 def update(model, *, key: str, columns: Sequence[str], rows: list[tuple]) -> None:

@@ -56,6 +56,16 @@ from . import validators as v
 from .models import ImportedAccount
 
 SEEN_TABLE = "imports_seen"
+# The tables the run looks rows up in (their planner statistics are kept fresh).
+READ_TABLES = (
+    Organisation,
+    User,
+    ImportedAccount,
+    Membership,
+    OrganisationUserObjectPermission,
+    Access,
+    CGUAcceptance,
+)
 
 
 @dataclass
@@ -239,12 +249,13 @@ class _Run:
     file: str = ""
     kind: str = ""
     cache: dict = field(default_factory=dict)
+    statistics: bulk.Statistics = field(default_factory=bulk.Statistics)
 
     def table(self, model, columns) -> bulk.Table:
         """The bulk writer of ``model`` for ``columns`` (its defaults prepared once a run)."""
         key = (model, tuple(columns))
         if key not in self.cache:
-            self.cache[key] = bulk.Table(model, columns)
+            self.cache[key] = bulk.Table(model, columns, statistics=self.statistics)
         return self.cache[key]
 
     def reject(self, line: int, row: dict, column: str, message: str) -> None:
@@ -350,6 +361,7 @@ def accounts_import(
     try:
         with transaction.atomic():
             _seen_create()
+            run.statistics.prepare(READ_TABLES)
             for _index, kind, source in sources:
                 if run.kind and kind != run.kind:
                     _seen_forget()  # a kind's keys are only ever compared with its own
