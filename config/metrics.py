@@ -15,7 +15,10 @@ Computed at scrape, from cheap queries on indexed columns (``ScrapeCollector``):
 - ``mhab_notices{status}`` — lifecycle notices pending, refused, bounced;
 - ``mhab_review_queue`` — accounts whose notice could not be delivered;
 - ``mhab_event_deliveries_pending`` — the callable named by
-  ``METRICS_EVENT_DELIVERIES_PENDING`` (the platforms' event outbox), when set.
+  ``METRICS_EVENT_DELIVERIES_PENDING``: by default the Shared Signals outbox,
+  events neither delivered nor refused by their platform
+  (``platforms.ssf.selectors.pending_deliveries_count``). OIDC back-channel
+  logouts are not rows but Celery messages (the broker's queue holds them).
 
 Access: ``Authorization: Bearer <METRICS_TOKEN>``; with no token set, only when
 ``METRICS_ALLOW_ANONYMOUS`` (local development). Production sets neither default:

@@ -100,16 +100,14 @@ def _open_csv(path: Path) -> Source:
     def rows():
         try:
             reader = csv.reader(text, delimiter=delimiter)
+            width = len(header)
             for line, values in enumerate(reader, start=2):
-                if not any(v.strip() for v in values):
+                row = {name: value.strip() for name, value in zip(header, values, strict=False)}
+                if len(values) < width:
+                    row.update(dict.fromkeys(header[len(values) :], ""))
+                if not any(row.values()) and not any(v.strip() for v in values[width:]):
                     continue
-                yield (
-                    line,
-                    {
-                        name: (values[i].strip() if i < len(values) else "")
-                        for i, name in enumerate(header)
-                    },
-                )
+                yield line, row
         finally:
             text.close()
 

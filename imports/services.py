@@ -5,7 +5,11 @@ Celery task call it). Invariants:
 
 - files are streamed in chunks of ``app_settings.chunk_size()`` rows: memory does
   not grow with the files (duplicates across chunks are found in a temporary
-  table, not in a Python set); each chunk costs a fixed number of queries;
+  table, not in a Python set); each chunk costs a fixed number of statements
+  whatever its size (``imports.bulk``: look-ups by set, one COPY per table,
+  updates through a temporary table) — no query per row; the first-connection
+  emails are scheduled by the ``ImportedAccount`` rows written with the users
+  (sent later in batches), the verified addresses in the same chunk;
 - the whole run is one transaction: with ``dry_run``, or when a row is rejected
   without ``valid_only``, it is rolled back and nothing is written; the report is
   the same in every mode (a dry run really tries every row);
@@ -32,6 +36,8 @@ from pathlib import Path
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Permission
 from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from accounts.models import (
@@ -41,16 +47,25 @@ from accounts.models import (
     OrganisationUserObjectPermission,
     User,
 )
-from accounts.services import membership_permission_sync
 from legal.models import CGUAcceptance, CGUVersion
 from lifecycle.services import activity_record_bulk
 from platforms.models import Access, Platform, Role
 
-from . import app_settings, readers
+from . import app_settings, bulk, readers
 from . import validators as v
 from .models import ImportedAccount
 
 SEEN_TABLE = "imports_seen"
+# The tables the run looks rows up in (their planner statistics are kept fresh).
+READ_TABLES = (
+    Organisation,
+    User,
+    ImportedAccount,
+    Membership,
+    OrganisationUserObjectPermission,
+    Access,
+    CGUAcceptance,
+)
 
 
 @dataclass
@@ -142,33 +157,6 @@ def format_error(error: RowError) -> str:
     }
 
 
-# --- Bulk writes: COPY on PostgreSQL, bulk_create elsewhere -------------------------
-
-
-def _insert(model, objects: list) -> None:
-    """Insert ``objects`` (unsaved instances, defaults filled by their constructor).
-
-    On PostgreSQL one ``COPY ... FROM STDIN`` per call (the fastest bulk path; no
-    ids come back); elsewhere ``bulk_create`` in batches.
-    """
-    if not objects:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, batch_size=500)
-        return
-    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for obj in objects:
-            copy.write_row(
-                [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
-            )
-
-
 # --- Duplicates across chunks: a temporary table --------------------------------
 
 
@@ -190,6 +178,15 @@ def _seen_create() -> None:
             )
 
 
+def _seen_forget() -> None:
+    """Empty the table: the rows of the next kind never collide with the previous one's."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {SEEN_TABLE}")
+        else:
+            cursor.execute(f"DELETE FROM {SEEN_TABLE}")  # noqa: S608
+
+
 def _seen_drop() -> None:
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -200,26 +197,40 @@ def _seen_drop() -> None:
 
 
 def _seen_check(kind: str, keyed: list[tuple[str, str]]) -> dict[str, str]:
-    """Record ``(key, origin)`` pairs; return {key: first origin} for those seen before."""
+    """Record ``(key, origin)`` pairs; return {key: first origin} for those seen before.
+
+    PostgreSQL: one INSERT … ON CONFLICT DO NOTHING RETURNING for the lot (the
+    keys it did not insert were seen before), plus one look-up of their origins
+    only when there are some. Elsewhere: one look-up, one executemany.
+    """
     if not keyed:
         return {}
-    keys = [k for k, _o in keyed]
-    placeholders = ",".join(["%s"] * len(keys))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT key, origin FROM {SEEN_TABLE} WHERE kind = %s AND key IN ({placeholders})",  # noqa: S608
-            [kind, *keys],
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {SEEN_TABLE} (kind, key, origin) "  # noqa: S608
+                "SELECT %s, k, o FROM unnest(%s::text[], %s::text[]) AS t(k, o) "
+                "ON CONFLICT DO NOTHING RETURNING key",
+                [kind, [k for k, _o in keyed], [o for _k, o in keyed]],
+            )
+            fresh = {row[0] for row in cursor.fetchall()}
+        if len(fresh) == len(keyed):
+            return {}
+        seen = [k for k, _o in keyed if k not in fresh]
+    else:
+        seen = None
+    before = dict(
+        bulk.select_in(
+            f"SELECT key, origin FROM {SEEN_TABLE} WHERE kind = %s AND key {{keys}}",  # noqa: S608
+            seen if seen is not None else (k for k, _o in keyed),
+            [kind],
         )
-        before = dict(cursor.fetchall())
-        fresh = [(kind, k, o) for k, o in keyed if k not in before]
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {SEEN_TABLE} (kind, key, origin) FROM STDIN") as copy:
-                for row in fresh:
-                    copy.write_row(row)
-        else:
+    )
+    if seen is None:
+        with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {SEEN_TABLE} (kind, key, origin) VALUES (%s, %s, %s)",  # noqa: S608
-                fresh,
+                [(kind, k, o) for k, o in keyed if k not in before],
             )
     return before
 
@@ -237,6 +248,15 @@ class _Run:
     on_error: Callable[[RowError], None] | None
     file: str = ""
     kind: str = ""
+    cache: dict = field(default_factory=dict)
+    statistics: bulk.Statistics = field(default_factory=bulk.Statistics)
+
+    def table(self, model, columns) -> bulk.Table:
+        """The bulk writer of ``model`` for ``columns`` (its defaults prepared once a run)."""
+        key = (model, tuple(columns))
+        if key not in self.cache:
+            self.cache[key] = bulk.Table(model, columns, statistics=self.statistics)
+        return self.cache[key]
 
     def reject(self, line: int, row: dict, column: str, message: str) -> None:
         error = RowError(
@@ -341,7 +361,10 @@ def accounts_import(
     try:
         with transaction.atomic():
             _seen_create()
+            run.statistics.prepare(READ_TABLES)
             for _index, kind, source in sources:
+                if run.kind and kind != run.kind:
+                    _seen_forget()  # a kind's keys are only ever compared with its own
                 run.file, run.kind = source.path.name, kind
                 report.counts.setdefault(
                     kind, {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
@@ -371,6 +394,9 @@ def _parse(run: _Run, chunk, parse) -> list:
 
 # --- Organisations -------------------------------------------------------------
 
+ORG_COLUMNS = ("siret", "siren", "kind", "legal_name", "address", "created_at")
+ORG_CHANGEABLE = ("kind", "legal_name", "address")
+
 
 def _organisations(run: _Run, chunk) -> None:
     def parse(row):
@@ -383,28 +409,51 @@ def _organisations(run: _Run, chunk) -> None:
 
     items = run.dedupe(_parse(run, chunk, parse), key=lambda item: item[2]["siret"])
     existing = {
-        o.siret: o
-        for o in Organisation.objects.filter(siret__in=[i[2]["siret"] for i in items]).only(
-            "pk", "siret", "kind", "legal_name", "address"
-        )
+        row[1]: row
+        for row in Organisation.objects.filter(
+            bulk.AnyOf(F("siret"), (i[2]["siret"] for i in items))
+        ).values_list("pk", "siret", *ORG_CHANGEABLE)
     }
-    new = []
+    new, changes = [], []
     for _line, _row, values in items:
-        org = existing.get(values["siret"])
-        if org is None:
-            new.append(Organisation(siren=values["siret"][:9], created_at=run.now, **values))
+        before = existing.get(values["siret"])
+        if before is None:
+            new.append(
+                (
+                    values["siret"],
+                    values["siret"][:9],
+                    values["kind"],
+                    values["legal_name"],
+                    values["address"],
+                    run.now,
+                )
+            )
             continue
-        changed = {k: val for k, val in values.items() if getattr(org, k) != val}
-        if changed:
-            Organisation.objects.filter(pk=org.pk).update(**changed)
+        after = tuple(values[k] for k in ORG_CHANGEABLE)
+        if after != tuple(before[2:]):
+            changes.append((before[0], *after))
             run.report.count(run.kind, "updated")
         else:
             run.report.count(run.kind, "unchanged")
-    _insert(Organisation, new)
+    bulk.update(Organisation, key="id", columns=ORG_CHANGEABLE, rows=changes)
+    run.table(Organisation, ORG_COLUMNS).insert(new)
     run.report.count(run.kind, "created", len(new))
 
 
 # --- Users ---------------------------------------------------------------------
+
+USER_COLUMNS = (
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "date_joined",
+    "last_activity_at",
+    "password",
+    "state",
+    "is_active",
+)
+USER_CHANGEABLE = ("first_name", "last_name", "phone", "date_joined")
 
 
 def _unusable_password() -> str:
@@ -413,6 +462,13 @@ def _unusable_password() -> str:
 
 
 def _users(run: _Run, chunk) -> None:
+    """Create, update or leave each user; four statements per chunk plus the writes.
+
+    A new user gets, in the same chunk, his verified primary email address and
+    his ``ImportedAccount`` (which schedules his first-connection email): one
+    COPY each.
+    """
+
     def parse(row):
         return {
             "email": v.parse_email(row),
@@ -426,32 +482,29 @@ def _users(run: _Run, chunk) -> None:
         }
 
     items = run.dedupe(_parse(run, chunk, parse), key=lambda item: item[2]["email"])
-    emails = [i[2]["email"] for i in items]
+    # Looked up without case (the case-insensitive unique index), as an account
+    # created here is matched whatever the case it was typed in.
     existing = {
-        u.email: u
-        for u in User.objects.filter(email__in=emails).only(
-            "pk", "email", "first_name", "last_name", "phone", "date_joined", "last_activity_at"
-        )
+        row[1].lower(): row
+        for row in User.objects.filter(
+            bulk.AnyOf(Lower("email"), (i[2]["email"] for i in items))
+        ).values_list("pk", "email", *USER_CHANGEABLE, "last_activity_at", "imported__user_id")
     }
-    imported = set(
-        ImportedAccount.objects.filter(user_id__in=[u.pk for u in existing.values()]).values_list(
-            "user_id", flat=True
-        )
-    )
-    new, forward = [], {}
+    new, changes, forward = [], [], {}
     for line, row, values in items:
-        user = existing.get(values["email"])
-        if user is None:
+        before = existing.get(values["email"])
+        if before is None:
             new.append(
-                User(
-                    password=_unusable_password(),
-                    state=AccountState.ACTIVE,
-                    is_active=True,
-                    **values,
+                (
+                    *(values[k] for k in USER_COLUMNS[:6]),
+                    _unusable_password(),
+                    AccountState.ACTIVE,
+                    True,
                 )
             )
             continue
-        if user.pk not in imported:
+        pk, _email, *old, last_activity_at, imported = before
+        if imported is None:
             run.reject(
                 line,
                 row,
@@ -462,34 +515,55 @@ def _users(run: _Run, chunk) -> None:
                 ),
             )
             continue
-        activity = values.pop("last_activity_at")
-        changed = {k: val for k, val in values.items() if getattr(user, k) != val}
-        if activity and (user.last_activity_at is None or activity > user.last_activity_at):
-            forward[user.pk] = activity
+        activity = values["last_activity_at"]
+        after = tuple(values[k] for k in USER_CHANGEABLE)
+        changed = after != tuple(old)
+        if activity and (last_activity_at is None or activity > last_activity_at):
+            forward[pk] = activity
         if changed:
-            User.objects.filter(pk=user.pk).update(**changed)
-        if changed or user.pk in forward:
+            changes.append((pk, *after))
+        if changed or pk in forward:
             run.report.count(run.kind, "updated")
         else:
             run.report.count(run.kind, "unchanged")
+    bulk.update(User, key="id", columns=USER_CHANGEABLE, rows=changes)
     if forward:
         # Through the lifecycle: a newer activity cancels a warning it makes unwarranted.
         activity_record_bulk(items=forward)
-    _insert(User, new)
-    ids = User.objects.filter(email__in=[u.email for u in new]).values_list("pk", "email")
-    _insert(
-        EmailAddress,
-        [EmailAddress(user_id=pk, email=email, primary=True, verified=True) for pk, email in ids],
-    )
-    _insert(ImportedAccount, [ImportedAccount(user_id=pk, imported_at=run.now) for pk, _e in ids])
+    if new and bulk.is_postgresql():
+        pks = bulk.next_ids(User, len(new))
+        run.table(User, ("id", *USER_COLUMNS)).insert(
+            [(pk, *row) for pk, row in zip(pks, new, strict=True)]
+        )
+        ids = [(pk, row[0]) for pk, row in zip(pks, new, strict=True)]
+    elif new:
+        run.table(User, USER_COLUMNS).insert(new)
+        ids = list(
+            User.objects.filter(bulk.AnyOf(F("email"), (u[0] for u in new))).values_list(
+                "pk", "email"
+            )
+        )
+    if new:
+        run.table(EmailAddress, ("user_id", "email", "primary", "verified")).insert(
+            [(pk, email, True, True) for pk, email in ids]
+        )
+        run.table(ImportedAccount, ("user_id", "imported_at")).insert(
+            [(pk, run.now) for pk, _e in ids]
+        )
     run.report.count(run.kind, "created", len(new))
 
 
 def _imported_user_ids(emails) -> dict[str, int]:
     return dict(
-        User.objects.filter(email__in=set(emails), imported__isnull=False).values_list(
+        User.objects.filter(bulk.AnyOf(F("email"), emails), imported__isnull=False).values_list(
             "email", "pk"
         )
+    )
+
+
+def _organisation_ids(sirets) -> dict[str, int]:
+    return dict(
+        Organisation.objects.filter(bulk.AnyOf(F("siret"), sirets)).values_list("siret", "pk")
     )
 
 
@@ -520,6 +594,46 @@ def _unknown_org(run: _Run, line, row, siret) -> None:
 
 # --- Memberships ----------------------------------------------------------------
 
+MEMBERSHIP_COLUMNS = (
+    "user_id",
+    "organisation_id",
+    "is_administrator",
+    "is_legal_representative",
+    "created_at",
+)
+MEMBERSHIP_FLAGS = ("is_administrator", "is_legal_representative")
+PERMISSION_COLUMNS = ("permission_id", "user_id", "content_object_id")
+
+
+def _manage_permission_id(run: _Run) -> int:
+    if "manage" not in run.cache:
+        run.cache["manage"] = Permission.objects.get(
+            content_type__app_label="accounts", codename="manage_organisation"
+        ).pk
+    return run.cache["manage"]
+
+
+def _admin_permissions_sync(run: _Run, memberships: list[tuple[int, int, bool]]) -> None:
+    """Give or take ``manage_organisation`` to match each (user, org, is_admin), set-based.
+
+    What ``accounts.services.membership_permission_sync`` does for one membership,
+    in three statements for the lot.
+    """
+    if not memberships:
+        return
+    permission = _manage_permission_id(run)
+    held = {
+        (user_id, org_id): pk
+        for pk, user_id, org_id in OrganisationUserObjectPermission.objects.filter(
+            bulk.AnyOf(F("user_id"), (m[0] for m in memberships)), permission_id=permission
+        ).values_list("pk", "user_id", "content_object_id")
+    }
+    grant = [(permission, u, o) for u, o, admin in memberships if admin and (u, o) not in held]
+    revoke = [held[(u, o)] for u, o, admin in memberships if not admin and (u, o) in held]
+    run.table(OrganisationUserObjectPermission, PERMISSION_COLUMNS).insert(grant)
+    if revoke:
+        OrganisationUserObjectPermission.objects.filter(bulk.AnyOf(F("pk"), revoke)).delete()
+
 
 def _memberships(run: _Run, chunk) -> None:
     def parse(row):
@@ -532,18 +646,14 @@ def _memberships(run: _Run, chunk) -> None:
 
     items = run.dedupe(_parse(run, chunk, parse), key=lambda i: f"{i[2]['email']}|{i[2]['siret']}")
     users = _imported_user_ids(i[2]["email"] for i in items)
-    orgs = dict(
-        Organisation.objects.filter(siret__in={i[2]["siret"] for i in items}).values_list(
-            "siret", "pk"
-        )
-    )
+    orgs = _organisation_ids(i[2]["siret"] for i in items)
     existing = {
-        (m.user_id, m.organisation_id): m
-        for m in Membership.objects.filter(
-            user_id__in=users.values(), organisation_id__in=orgs.values()
-        ).only("pk", "user_id", "organisation_id", "is_administrator", "is_legal_representative")
+        (user_id, org_id): (pk, flags)
+        for pk, user_id, org_id, *flags in Membership.objects.filter(
+            bulk.AnyOf(F("user_id"), users.values())
+        ).values_list("pk", "user_id", "organisation_id", *MEMBERSHIP_FLAGS)
     }
-    new = []
+    new, changes, synced = [], [], []
     for line, row, values in items:
         user_id, org_id = users.get(values["email"]), orgs.get(values["siret"])
         if user_id is None:
@@ -552,62 +662,49 @@ def _memberships(run: _Run, chunk) -> None:
         if org_id is None:
             _unknown_org(run, line, row, values["siret"])
             continue
-        flags = {
-            "is_administrator": values["is_administrator"],
-            "is_legal_representative": values["is_legal_representative"],
-        }
-        membership = existing.get((user_id, org_id))
-        if membership is None:
-            new.append(
-                Membership(user_id=user_id, organisation_id=org_id, created_at=run.now, **flags)
-            )
+        flags = [values[k] for k in MEMBERSHIP_FLAGS]
+        before = existing.get((user_id, org_id))
+        if before is None:
+            new.append((user_id, org_id, *flags, run.now))
             continue
-        changed = {k: val for k, val in flags.items() if getattr(membership, k) != val}
-        if not changed:
+        if flags == before[1]:
             run.report.count(run.kind, "unchanged")
             continue
-        for k, val in changed.items():
-            setattr(membership, k, val)
-        membership.save(update_fields=list(changed))
-        membership_permission_sync(membership=membership)
+        changes.append((before[0], *flags))
+        synced.append((user_id, org_id, flags[0]))
         run.report.count(run.kind, "updated")
-    _insert(Membership, new)
-    admins = [m for m in new if m.is_administrator]
-    if admins:
-        permission = Permission.objects.get(
-            content_type__app_label="accounts", codename="manage_organisation"
-        )
-        _insert(
-            OrganisationUserObjectPermission,
-            [
-                OrganisationUserObjectPermission(
-                    user_id=m.user_id, content_object_id=m.organisation_id, permission=permission
-                )
-                for m in admins
-            ],
-        )
+    bulk.update(Membership, key="id", columns=MEMBERSHIP_FLAGS, rows=changes)
+    _admin_permissions_sync(run, synced)
+    run.table(Membership, MEMBERSHIP_COLUMNS).insert(new)
+    admins = [(_manage_permission_id(run), m[0], m[1]) for m in new if m[2]]
+    run.table(OrganisationUserObjectPermission, PERMISSION_COLUMNS).insert(admins)
     run.report.count(run.kind, "created", len(new))
 
 
 # --- Accesses -----------------------------------------------------------------------
+
+ACCESS_COLUMNS = ("membership_id", "platform_id", "role_id", "granted_at")
 
 
 def _fold(text: str) -> str:
     return v._fold(text)
 
 
-def _catalogue():
-    platforms = {p.code: p for p in Platform.objects.all()}
-    roles = {}
-    for role in Role.objects.all():
-        roles[_fold(role.code)] = role
-        roles[_fold(role.name)] = role
-    offered = set(Platform.roles.through.objects.values_list("platform_id", "role_id"))
-    return platforms, roles, offered
+def _catalogue(run: _Run):
+    """Platforms, roles (by folded code and name) and the pairs offered: read once a run."""
+    if "catalogue" not in run.cache:
+        platforms = {p.code: p for p in Platform.objects.all()}
+        roles = {}
+        for role in Role.objects.all():
+            roles[_fold(role.code)] = role
+            roles[_fold(role.name)] = role
+        offered = set(Platform.roles.through.objects.values_list("platform_id", "role_id"))
+        run.cache["catalogue"] = platforms, roles, offered
+    return run.cache["catalogue"]
 
 
 def _accesses(run: _Run, chunk) -> None:
-    platforms, roles, offered = _catalogue()
+    platforms, roles, offered = _catalogue(run)
 
     def parse(row):
         code = str(v.require(row, "plateforme")).strip().lower()
@@ -637,73 +734,73 @@ def _accesses(run: _Run, chunk) -> None:
         return {
             "email": v.parse_email(row),
             "siret": v.parse_siret(row),
-            "platform": platform,
-            "role": role,
+            "platform": platform.pk,
+            "role": role.pk,
         }
 
     items = run.dedupe(
         _parse(run, chunk, parse),
-        key=lambda i: f"{i[2]['email']}|{i[2]['siret']}|{i[2]['platform'].pk}|{i[2]['role'].pk}",
+        key=lambda i: f"{i[2]['email']}|{i[2]['siret']}|{i[2]['platform']}|{i[2]['role']}",
     )
-    users = _imported_user_ids(i[2]["email"] for i in items)
-    orgs = dict(
-        Organisation.objects.filter(siret__in={i[2]["siret"] for i in items}).values_list(
-            "siret", "pk"
-        )
-    )
+    # One join finds every row's membership; the reason a row has none (unknown
+    # user, unknown organisation, not a member) is looked up for those rows only.
     memberships = {
-        (user_id, org_id): pk
-        for pk, user_id, org_id in Membership.objects.filter(
-            user_id__in=users.values(), organisation_id__in=orgs.values()
-        ).values_list("pk", "user_id", "organisation_id")
+        (email, siret): pk
+        for pk, email, siret in Membership.objects.filter(
+            bulk.AnyOf(F("user__email"), (i[2]["email"] for i in items)),
+            user__imported__isnull=False,
+        ).values_list("pk", "user__email", "organisation__siret")
     }
+    missing = [i for i in items if (i[2]["email"], i[2]["siret"]) not in memberships]
+    users = _imported_user_ids(i[2]["email"] for i in missing)
+    orgs = _organisation_ids(i[2]["siret"] for i in missing)
     existing = set(
-        Access.objects.filter(membership_id__in=memberships.values()).values_list(
+        Access.objects.filter(bulk.AnyOf(F("membership_id"), memberships.values())).values_list(
             "membership_id", "platform_id", "role_id"
         )
     )
     new = []
     for line, row, values in items:
-        user_id, org_id = users.get(values["email"]), orgs.get(values["siret"])
-        if user_id is None:
-            _unknown_user(run, line, row)
-            continue
-        if org_id is None:
-            _unknown_org(run, line, row, values["siret"])
-            continue
-        membership_id = memberships.get((user_id, org_id))
+        membership_id = memberships.get((values["email"], values["siret"]))
         if membership_id is None:
-            run.reject(
-                line,
-                row,
-                "siret",
-                _("Cet utilisateur n'est pas rattaché à l'organisation %(siret)s.")
-                % {"siret": values["siret"]},
-            )
+            if values["email"] not in users:
+                _unknown_user(run, line, row)
+            elif values["siret"] not in orgs:
+                _unknown_org(run, line, row, values["siret"])
+            else:
+                run.reject(
+                    line,
+                    row,
+                    "siret",
+                    _("Cet utilisateur n'est pas rattaché à l'organisation %(siret)s.")
+                    % {"siret": values["siret"]},
+                )
             continue
-        key = (membership_id, values["platform"].pk, values["role"].pk)
+        key = (membership_id, values["platform"], values["role"])
         if key in existing:
             run.report.count(run.kind, "unchanged")
             continue
-        new.append(
-            Access(
-                membership_id=membership_id,
-                platform=values["platform"],
-                role=values["role"],
-                granted_at=run.now,
-            )
-        )
-    _insert(Access, new)
+        new.append((*key, run.now))
+    run.table(Access, ACCESS_COLUMNS).insert(new)
     run.report.count(run.kind, "created", len(new))
 
 
 # --- CGU acceptances --------------------------------------------------------------------
 
+CGU_COLUMNS = ("user_id", "version_id", "version_hash", "accepted_at", "context")
+
+
+def _cgu_versions(run: _Run) -> dict:
+    if "versions" not in run.cache:
+        versions = {}
+        for version in CGUVersion.objects.filter(status=CGUVersion.Status.PUBLISHED):
+            versions.setdefault(_fold(version.label), version)
+        run.cache["versions"] = versions
+    return run.cache["versions"]
+
 
 def _cgu(run: _Run, chunk) -> None:
-    versions = {}
-    for version in CGUVersion.objects.filter(status=CGUVersion.Status.PUBLISHED):
-        versions.setdefault(_fold(version.label), version)
+    versions = _cgu_versions(run)
 
     def parse(row):
         label = str(v.require(row, "version"))
@@ -727,7 +824,7 @@ def _cgu(run: _Run, chunk) -> None:
     existing = {
         (user_id, version_id): at
         for user_id, version_id, at in CGUAcceptance.objects.filter(
-            user_id__in=users.values(), context=CGUAcceptance.Context.IMPORT
+            bulk.AnyOf(F("user_id"), users.values()), context=CGUAcceptance.Context.IMPORT
         ).values_list("user_id", "version_id", "accepted_at")
     }
     new = []
@@ -753,13 +850,13 @@ def _cgu(run: _Run, chunk) -> None:
                 )
             continue
         new.append(
-            CGUAcceptance(
-                user_id=user_id,
-                version=version,
-                version_hash=version.text_hash,
-                accepted_at=values["accepted_at"],
-                context=CGUAcceptance.Context.IMPORT,
+            (
+                user_id,
+                version.pk,
+                version.text_hash,
+                values["accepted_at"],
+                CGUAcceptance.Context.IMPORT,
             )
         )
-    _insert(CGUAcceptance, new)
+    run.table(CGUAcceptance, CGU_COLUMNS).insert(new)
     run.report.count(run.kind, "created", len(new))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -89,8 +90,21 @@ def require(row: dict, column: str) -> str:
     return value
 
 
+@lru_cache(maxsize=65_536)
+def _siret_valid(value: str) -> bool:
+    # Memberships and accesses repeat their organisation's SIRET on every row:
+    # its check digits are computed once (bounded: memory stays flat).
+    try:
+        validate_siret(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def parse_siret(row: dict, column: str = "siret") -> str:
     value = normalise(str(require(row, column)))
+    if _siret_valid(value):
+        return value
     try:
         validate_siret(value)
     except ValidationError as exc:
@@ -125,8 +139,25 @@ def parse_text(row: dict, column: str, *, max_length: int, required_: bool = Tru
     return value
 
 
+# A strict subset of what Django's validate_email accepts (dot-atom local part,
+# letter-digit-hyphen labels, alphabetic TLD): the common address is accepted
+# without the validator's cost; any other one goes through the validator.
+_PLAIN_EMAIL = re.compile(
+    r"[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+)
+EMAIL_MAX_LENGTH = 254  # accounts.User.email
+
+
 def parse_email(row: dict, column: str = "email") -> str:
     value = str(require(row, column)).strip().lower()
+    if len(value) > EMAIL_MAX_LENGTH:
+        raise CellError(
+            column,
+            _("Adresse e-mail trop longue (%(length)s caractères, au plus %(max)s).")
+            % {"length": len(value), "max": EMAIL_MAX_LENGTH},
+        )
+    if _PLAIN_EMAIL.fullmatch(value):
+        return value
     try:
         validate_email(value)
     except ValidationError:

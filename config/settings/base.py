@@ -600,7 +600,11 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("maintenance.middleware.ban
 # where METRICS_ALLOW_ANONYMOUS (local development). Outermost, to count every answer.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOW_ANONYMOUS = False
-METRICS_EVENT_DELIVERIES_PENDING = env.str("METRICS_EVENT_DELIVERIES_PENDING", default="")
+# The Shared Signals outbox: events to the platforms not delivered yet. (OIDC
+# back-channel logouts are Celery messages, not rows: the broker holds them.)
+METRICS_EVENT_DELIVERIES_PENDING = env.str(
+    "METRICS_EVENT_DELIVERIES_PENDING", default="platforms.ssf.selectors.pending_deliveries_count"
+)
 MIDDLEWARE.insert(0, "config.metrics.MetricsMiddleware")
 # Outermost of all: every log line of a request carries its id (config/logging.py).
 MIDDLEWARE.insert(0, "config.logging.RequestIdMiddleware")

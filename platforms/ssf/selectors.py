@@ -44,6 +44,16 @@ def user_sub(*, user_id: int, client) -> str:
     return get_adapter().get_user_sub(client, User(pk=user_id))
 
 
+def pending_deliveries_count() -> int:
+    """Events of every stream neither delivered nor refused yet (the outbox backlog).
+
+    One count on the partial index of pending events (``ssf_event_queue_idx``):
+    cheap at every scrape of ``/metrics`` (``METRICS_EVENT_DELIVERIES_PENDING``).
+    A paused stream's events count: they wait for it.
+    """
+    return StreamEvent.objects.filter(PENDING).count()
+
+
 def pending_events(*, stream: Stream):
     """Events of ``stream`` not delivered nor rejected yet, oldest first."""
     return stream.events.filter(PENDING).order_by("id")

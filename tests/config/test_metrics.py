@@ -113,3 +113,31 @@ def test_the_sweep_task_actions_are_summed_per_step(client):
     text = scrape(client)
     assert value(text, 'mhab_lifecycle_sweep_actions_total{step="warned"}') == 2
     assert value(text, 'mhab_lifecycle_sweep_actions_total{step="deleted"}') == 0
+
+
+@override_settings(METRICS_TOKEN=TOKEN)
+def test_shared_signals_events_not_delivered_yet_are_exposed(client):
+    from platforms.models import Platform
+    from platforms.ssf.models import StreamEvent
+    from tests.platforms.ssf_support import make_stream
+
+    stream = make_stream(Platform.objects.filter(is_centralised=True).first())
+    now = timezone.now()
+
+    def event(jti, **done):
+        StreamEvent.objects.create(
+            stream=stream,
+            jti=jti,
+            event_type="https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+            subject="1",
+            payload={},
+            created_at=now,
+            **done,
+        )
+
+    event("pending-1")
+    event("pending-2")
+    event("delivered", delivered_at=now)
+    event("refused", rejected_at=now)
+
+    assert value(scrape(client), "mhab_event_deliveries_pending") == 2

@@ -273,3 +273,63 @@ def test_a_cgu_acceptance_is_a_proof_never_rewritten(samples):
 
     assert code == 1
     assert "colonne acceptee_le : Une acceptation de cette version est déjà enregistrée" in out
+
+
+def test_duplicates_are_found_across_chunks(tmp_path, cgu_v2, settings):
+    settings.IMPORTS_CHUNK_SIZE = 1  # every row its own chunk: only the run's memory of keys
+
+    out, code = run(*bad_files(tmp_path))
+
+    assert code == 1
+    assert "orgs.csv, ligne 4, colonne siret : SIRET en double (déjà ligne 2 de orgs.csv)." in out
+    assert (
+        "users.csv, ligne 3, colonne email : Adresse e-mail en double (déjà ligne 2 de users.csv"
+        in out
+    )
+    assert "Import refusé : 10 ligne(s) en erreur" in out
+
+
+def test_a_changed_organisation_updates_and_a_former_administrator_loses_the_right(samples):
+    run(*all_files(samples))
+    orgs = samples["organisations.csv"]
+    orgs.write_text(orgs.read_text().replace("Transports Dupont", "Transports Dupont et Fils"))
+    memberships = samples["rattachements.csv"]
+    memberships.write_text(
+        memberships.read_text().replace(
+            "marie.dupont@transports-dupont.fr;55208131700018;oui;oui",
+            "marie.dupont@transports-dupont.fr;55208131700018;non;oui",
+        )
+    )
+
+    out, code = run(orgs, memberships)
+
+    assert code == 0, out
+    org = Organisation.objects.get(siret="55208131700018")
+    assert org.legal_name.startswith("Transports Dupont et Fils")
+    assert "Organisations : 0 créé(s), 1 mis à jour" in out
+    marie = User.objects.get(email="marie.dupont@transports-dupont.fr")
+    assert not Membership.objects.get(user=marie, organisation=org).is_administrator
+    assert not marie.has_perm("accounts.manage_organisation", org)
+
+
+def _users_file(tmp_path, n: int):
+    lines = ["email;prenom;nom;telephone;cree_le;derniere_activite_le"]
+    lines += [f"p{i}@example.fr;P;N{i};;15/03/2019;02/06/2025" for i in range(n)]
+    return write(tmp_path / f"users{n}.csv", "\n".join(lines) + "\n")
+
+
+def test_the_queries_of_a_chunk_do_not_grow_with_its_rows(tmp_path, cgu_v2):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (3, 60):
+        path = _users_file(tmp_path, n)
+        for _pass in ("create", "re-import"):
+            with CaptureQueriesContext(connection) as queries:
+                _out, code = run(path)
+            assert code == 0
+            counts.append(len(queries))
+        User.objects.all().delete()
+
+    assert counts[0] == counts[2] and counts[1] == counts[3], counts
