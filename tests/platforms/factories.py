@@ -65,3 +65,5 @@ def seed_platforms() -> None:
             "platforms.migrations.0006_platform_initiate_login_uri_and_signup_urls"
         )
         urls.fill_signup_urls(apps, None)
+        kinds = importlib.import_module("platforms.migrations.0006_platform_organisation_kinds")
+        kinds.seed(apps, None)
