@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from accounts.models import DeactivationReason
+from accounts.models import DeactivationReason, Organisation
 from legal import services as legal_services
 from lifecycle import services as lifecycle_services
+from platforms.models import Platform
 from tests.accounts.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.legal.factories import CGUVersionFactory, publish
+from tests.platforms.factories import grant, seed_platforms, verified_user
 
-from .test_backoffice_journeys import make_agent, sign_in
+from .test_backoffice_journeys import PASSWORD, make_agent, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("E2E_SCREENSHOTS", "")
@@ -64,3 +66,45 @@ def test_main_pages(page, live_server, assert_accessible, width):
         assert page.url.endswith(path), page.url
         assert_accessible(page)
         shoot(page, name, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_persons_space(page, live_server, assert_accessible, width):
+    """ "Mon espace" with its organisation, its roles and "Mes services en ligne"."""
+    page.set_viewport_size({"width": width, "height": 900})
+    seed_platforms()  # transactional tests flush what the migrations seeded
+    version = publish(now=timezone.now(), label="Février 2025 (version 2)")
+    person = verified_user(
+        email="claire.durand@transports-demo.fr", first_name="Claire", last_name="Durand"
+    )
+    organisation = OrganisationFactory(
+        legal_name="Transports Démo", kind=Organisation.Kind.ENTREPRISE
+    )
+    platform = Platform.objects.get(code="mgestion-entreprise")
+    platform.url = "https://m-gestion.example/"  # opens by its address (no SSO client here)
+    platform.save(update_fields=["url"])
+    grant(
+        user=person,
+        platform=platform,
+        role_code="gestionnaire",
+        organisation=organisation,
+    )
+    legal_services.cgu_accept(
+        user=person,
+        version=version,
+        now=timezone.now(),
+        ip_address=None,
+        user_agent="",
+        context="signup",
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", person.email)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Connexion").click()
+    assert page.url == f"{live_server.url}/", page.url
+    assert "Mes services en ligne" in page.content()
+    assert "M-Gestion Entreprise — Gestionnaire" in page.content()
+    assert page.locator(".online-services a[href='https://m-gestion.example/']").count() == 1
+    assert_accessible(page)
+    shoot(page, "mon-espace", width)
