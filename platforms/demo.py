@@ -23,20 +23,35 @@ DEMO_ADMIN_EMAIL = "admin@transports-demo.fr"
 DEMO_SSF_AUTHORIZATION = "Bearer demo-ssf-push-secret-not-for-production"
 
 
+def demo_client_register(*, platform: Platform, url: str, client_id: str, secret: str, now):
+    """Register ``platform``'s OIDC client for the demo platform served at ``url``.
+
+    The demo platform's addresses (callback, back-channel logout, third-party-initiated
+    login) are fixed by examples/demo_platform; only its origin changes.
+    """
+    return platform_client_register(
+        platform=platform,
+        redirect_uris=[f"{url}/oidc/callback/"],
+        post_logout_redirect_uris=[f"{url}/"],
+        backchannel_logout_uri=f"{url}/backchannel-logout/",
+        initiate_login_uri=f"{url}/oidc/initiate/",
+        client_id=client_id,
+        secret=secret,
+        rotate_secret=True,
+        now=now,
+    )
+
+
 def load(*, stdout) -> None:
     """Register the demo platform's client (with its third-party-initiated login
     address, so that "Mes services en ligne" opens it) and event stream; give the
     demo admin a role."""
     platform = Platform.objects.get(code=DEMO_PLATFORM_CODE)
-    platform_client_register(
+    demo_client_register(
         platform=platform,
-        redirect_uris=[f"{DEMO_URL}/oidc/callback/"],
-        post_logout_redirect_uris=[f"{DEMO_URL}/"],
-        backchannel_logout_uri=f"{DEMO_URL}/backchannel-logout/",
-        initiate_login_uri=f"{DEMO_URL}/oidc/initiate/",
+        url=DEMO_URL,
         client_id=DEMO_CLIENT_ID,
         secret=DEMO_CLIENT_SECRET,
-        rotate_secret=True,
         now=timezone.now(),
     )
     now = timezone.now()

@@ -22,8 +22,8 @@ import requests
 from django.utils import timezone
 
 from accounts.models import Membership
+from platforms.demo import demo_client_register
 from platforms.models import Access, Platform, Role
-from platforms.sso_services import platform_client_register
 from tests.accounts.factories import OrganisationFactory
 from tests.platforms.factories import seed_platforms, verified_user
 
@@ -49,16 +49,8 @@ def demo_platform(live_server, settings, tmp_path):
     settings.IDP_OIDC_ISSUER = live_server.url
     url = f"http://127.0.0.1:{free_port()}"
     platform = Platform.objects.get(code="mgestion-entreprise")
-    platform_client_register(
-        platform=platform,
-        redirect_uris=[f"{url}/oidc/callback/"],
-        post_logout_redirect_uris=[f"{url}/"],
-        backchannel_logout_uri=f"{url}/backchannel-logout/",
-        initiate_login_uri=f"{url}/oidc/initiate/",
-        client_id=CLIENT_ID,
-        secret=CLIENT_SECRET,
-        rotate_secret=True,
-        now=timezone.now(),
+    demo_client_register(
+        platform=platform, url=url, client_id=CLIENT_ID, secret=CLIENT_SECRET, now=timezone.now()
     )
     Platform.objects.filter(pk=platform.pk).update(url=f"{url}/")
     # The sign-in form's redirects end on the platform: CSP form-action covers the
