@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django import forms
 from django.contrib.auth.hashers import make_password
 from django.contrib.sites.shortcuts import get_current_site
@@ -23,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import invitation_session, security, selectors, services, throttle
+from .auth_backends import SECOND_FACTOR_ATTRIBUTE, SECOND_FACTOR_TYPES
 from .emails import email_queue
 from .models import Invitation, JoinRequest
 
@@ -198,3 +200,19 @@ class AccountAdapter(DefaultAccountAdapter):
                 "minute(s), ou connectez-vous avec un code reçu par e-mail."
             ) % {"minutes": minutes}
         return forms.ValidationError(message, code="too_many_login_attempts")
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth's MFA adapter; the sign-in's "second factor?" answered without a query.
+
+    A user found by ``accounts.auth_backends.EmailAuthenticationBackend`` carries
+    whether he has a TOTP or WebAuthn authenticator, read with his address in the
+    same query; the MFA login stage asks exactly that. Any other question (other
+    types, any other user object) goes to the database as in allauth.
+    """
+
+    def is_mfa_enabled(self, user, types=None) -> bool:
+        known = getattr(user, SECOND_FACTOR_ATTRIBUTE, None)
+        if known is not None and types is not None and set(types) == set(SECOND_FACTOR_TYPES):
+            return known
+        return super().is_mfa_enabled(user, types=types)

@@ -51,15 +51,12 @@ class AccountsConfig(AppConfig):
         # The user-session row of a new sign-in in two statements (accounts.sessions),
         # instead of allauth's receiver (a read per earlier session, two savepoints).
 
-        from .sessions import last_login_record, usersession_sign_in
+        from .sessions import usersession_sign_in
 
         allauth_signals.user_logged_in.disconnect(receiver=usersessions_signals.on_user_logged_in)
         allauth_signals.user_logged_in.connect(
             usersession_sign_in, dispatch_uid="accounts_usersession_sign_in"
         )
-        # last_login as one queryset UPDATE, not Django's model save.
-        user_logged_in.disconnect(dispatch_uid="update_last_login")
-        user_logged_in.connect(last_login_record, dispatch_uid="accounts_last_login")
         allauth_signals.password_changed.connect(
             signals.on_password_changed, dispatch_uid="security_password_changed"
         )

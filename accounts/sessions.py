@@ -7,13 +7,13 @@
   sign-in draws (``cycle_key``) is written once, by the middleware's save at
   the end of the request, not inserted at once and updated then.
 - ``usersession_sign_in`` replaces allauth's ``user_logged_in`` receiver of
-  ``allauth.usersessions``: the user's stale user-session rows are purged in
-  one statement and the new one is inserted in one (allauth reads them one by
-  one, then runs a get-or-create in two savepoints). It also marks the row as
+  ``allauth.usersessions``: the new row is inserted in one statement (allauth
+  reads the user's earlier rows one by one to purge them, then runs a
+  get-or-create in two savepoints); stale rows go in the daily
+  ``sessions_purge``, set-wise, and allauth's sessions page still purges the
+  rows it lists. It also marks the row as
   just written for ``ThrottledUserSessionsMiddleware``, so the first page after
   the sign-in does not write it again.
-- ``last_login_record`` replaces Django's ``update_last_login``: the same UPDATE
-  of ``last_login``, without a model save.
 
 Invariant: every signed-in session has its ``usersessions_usersession`` row
 (revoking a user's sessions goes through them), created in the sign-in's
@@ -23,15 +23,17 @@ transaction, before the session row itself is written.
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from allauth.account.adapter import get_adapter
 from allauth.core.internal.httpkit import HTTP_USER_AGENT_MAX_LENGTH
 from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -45,10 +47,35 @@ def _new_key() -> str:
     return get_random_string(32, VALID_KEY_CHARS)
 
 
+#: A session row's two writes, one statement each (table and columns of Django's
+#: ``Session``). The INSERT refuses a key in use without an error (no savepoint
+#: needed inside a transaction): no row inserted means the key was taken.
+_SESSION_INSERT = (
+    'INSERT INTO "django_session" ("session_data", "expire_date", "session_key") '
+    'VALUES (%s, %s, %s) ON CONFLICT ("session_key") DO NOTHING'
+)
+_SESSION_UPDATE = (
+    'UPDATE "django_session" SET "session_data" = %s, "expire_date" = %s WHERE "session_key" = %s'
+)
+
+
 class SessionStore(DatabaseSessionStore):
-    """Django's database sessions, without the existence query and the double write."""
+    """Django's database sessions, without the existence query and the double write.
+
+    Invariants:
+    - a save is one statement and opens no transaction of its own (a single
+      INSERT or UPDATE is atomic by itself; inside a caller's transaction it
+      commits with it);
+    - a save that would write again exactly what this object already wrote
+      under the same key writes nothing;
+    - a new anonymous session whose drawn key is taken draws another; the key a
+      sign-in drew (``cycle_key``) is never redrawn at save, since the sign-in's
+      user-session row already names it: a taken key (165 random bits) fails
+      the save with ``CreateError`` instead.
+    """
 
     _insert_pending = False
+    _written = None
 
     def create(self):
         while True:
@@ -72,14 +99,47 @@ class SessionStore(DatabaseSessionStore):
             self.delete(old)
 
     def save(self, must_create=False):
-        if self._insert_pending and self.session_key is not None:
-            self._insert_pending = False
-            try:
-                return super().save(must_create=True)
-            except CreateError:
-                self._session_key = None
-                return self.create()
-        return super().save(must_create=must_create)
+        if self.session_key is None:
+            return self.create()
+        insert = must_create or self._insert_pending
+        data = self._get_session(no_load=insert)
+        # The expiry setting is part of ``data``; the computed date only moves with
+        # the clock between two saves of one request, which is not worth a write.
+        written = (self.session_key, self.serializer().dumps(data))
+        if not insert and written == self._written:
+            return None
+        connection = connections[router.db_for_write(self.model)]
+        expire_date = connection.ops.adapt_datetimefield_value(self.get_expiry_date())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _SESSION_INSERT if insert else _SESSION_UPDATE,
+                [self.encode(data), expire_date, self.session_key],
+            )
+            done = cursor.rowcount
+        if not done:
+            raise CreateError if insert else UpdateError
+        self._insert_pending = False
+        self._written = written
+        return None
+
+    def delete(self, session_key=None):
+        if session_key is None or session_key == self.session_key:
+            self._written = None
+        return super().delete(session_key)
+
+
+def session_save_now(request) -> None:
+    """Write the request's session row now, in the caller's transaction.
+
+    For a view that signs the user in inside one transaction (``accounts.views.login``):
+    the new session row commits with the sign-in's other rows (one commit, and no
+    moment where the user-session row exists without its session row). The
+    session middleware's own save at the end of the request then finds nothing
+    new and writes nothing, unless something changed the session after this.
+    """
+    session = getattr(request, "session", None)
+    if session is not None and session.modified and not session.is_empty():
+        session.save()
 
 
 def touch_mark_key(request) -> str:
@@ -98,16 +158,60 @@ def touch_mark_seconds() -> int:
     return getattr(settings, "RELIABILITY_USERSESSION_TOUCH_SECONDS", 5 * 60)
 
 
-def usersessions_purge(*, user, now) -> None:
-    """Delete ``user``'s user-session rows whose web session is gone (allauth's purge).
+#: Rows per statement of ``sessions_purge``.
+PURGE_CHUNK = 5000
+#: Age under which a user-session row without its session row is left alone.
+ORPHAN_GRACE = timedelta(hours=1)
 
-    One DELETE, whatever the number of rows: a row goes when no live session row
-    has its key (ended, expired, revoked). A live session whose user no longer
-    matches cannot outlive a password change here: that ends the other sessions
-    (``accounts.signals.end_sessions_and_tokens``).
+
+def sessions_purge(*, now, chunk_size: int = PURGE_CHUNK) -> dict[str, int]:
+    """Delete expired web sessions, and user-session rows whose web session is gone.
+
+    The daily housekeeping of ``accounts.tasks.sessions_purge_task`` (allauth
+    purges a user's rows at each of his sign-ins, a read per row; here they go
+    set-wise, off the sign-in path). Two passes, each in chunks of ``chunk_size``
+    rows with a fixed number of statements per chunk, each chunk its own
+    transaction (a purge stopped mid-way resumes at the next run):
+
+    - sessions whose ``expire_date`` has passed, with their user-session rows;
+    - user-session rows of sessions ended otherwise (sign-out, a revocation that
+      kept the row), walked by primary key. A row younger than
+      ``ORPHAN_GRACE`` stays: a sign-in writes its row before the session row
+      (which its middleware saves after the view), and must find it there.
+
+    A live session and its row are never touched. Returns the counts deleted.
     """
+    counts = {"sessions": 0, "user_sessions": 0}
+    while True:
+        keys = list(
+            Session.objects.filter(expire_date__lte=now).values_list("session_key", flat=True)[
+                :chunk_size
+            ]
+        )
+        if not keys:
+            break
+        with transaction.atomic():
+            counts["user_sessions"] += UserSession.objects.filter(session_key__in=keys).delete()[0]
+            counts["sessions"] += Session.objects.filter(
+                session_key__in=keys, expire_date__lte=now
+            ).delete()[0]
     live = Session.objects.filter(session_key=OuterRef("session_key"), expire_date__gt=now)
-    UserSession.objects.filter(user_id=user.pk).exclude(Exists(live)).delete()
+    after = 0
+    while True:
+        ids = list(
+            UserSession.objects.filter(pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:chunk_size]
+        )
+        if not ids:
+            break
+        after = ids[-1]
+        counts["user_sessions"] += (
+            UserSession.objects.filter(pk__in=ids, created_at__lt=now - ORPHAN_GRACE)
+            .exclude(Exists(live))
+            .delete()[0]
+        )
+    return counts
 
 
 def usersession_sign_in(sender, request, user, **kwargs) -> None:
@@ -119,7 +223,6 @@ def usersession_sign_in(sender, request, user, **kwargs) -> None:
     """
     session = request.session
     now = timezone.now()
-    usersessions_purge(user=user, now=now)
     if getattr(session, "_insert_pending", False):
         UserSession.objects.create(
             user=user,
@@ -132,13 +235,3 @@ def usersession_sign_in(sender, request, user, **kwargs) -> None:
     else:
         UserSession.objects.create_from_request(request)
     cache.set(touch_mark_key(request), 1, timeout=touch_mark_seconds())
-
-
-def last_login_record(sender, request, user, **kwargs) -> None:
-    """``last_login`` of a sign-in (replaces ``django.contrib.auth``'s receiver).
-
-    The same write as Django's ``update_last_login`` — one UPDATE of that column —
-    as a queryset update rather than a model save (no save machinery per sign-in).
-    """
-    user.last_login = timezone.now()
-    type(user)._default_manager.filter(pk=user.pk).update(last_login=user.last_login)

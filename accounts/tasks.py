@@ -1,4 +1,4 @@
-"""Celery tasks of the accounts app: sending the emails queued by ``accounts.emails``.
+"""Celery tasks of the accounts app: the emails queued by ``accounts.emails``, session housekeeping.
 
 Tasks are thin and idempotent: a provider failure worth retrying is retried
 with exponential backoff (30 s doubling, at most one hour, bounded by
@@ -13,8 +13,10 @@ import smtplib
 from celery import shared_task
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
 
 from . import app_settings
+from .sessions import sessions_purge
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +52,9 @@ def email_send(self, *, subject: str, body: str, to: list[str], html: str = "") 
     if task_id:
         cache.set(_sent_key(task_id), 1, timeout=app_settings.email_sent_marker_seconds())
     return "sent"
+
+
+@shared_task(ignore_result=True)
+def sessions_purge_task() -> dict[str, int]:
+    """Daily: expired web sessions and stale user-session rows go (``sessions.sessions_purge``)."""
+    return sessions_purge(now=timezone.now())

@@ -27,16 +27,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from platforms import services as platform_services
 
-from . import app_settings, invitation_session, security, selectors, services
+from . import app_settings, invitation_session, security, selectors, services, sessions
 from .forms import AccessGrantForm, InvitationForm, SignupForm
 from .identifiers import normalise, validate_siret
 from .models import Invitation, JoinRequest
 
-# allauth's sign-in view in one transaction: a password sign-in writes the last
-# login, the activity, the user session and maybe a journal row; on PostgreSQL
-# each commit is a disk flush, so they commit once (the session row, saved by
-# its middleware afterwards, is the only other one). Throttle and MFA unchanged.
-login = transaction.atomic(allauth_views.login)
+
+def login(request, *args, **kwargs):
+    """allauth's sign-in view in one transaction, the new session row included.
+
+    A password sign-in writes the last login with the activity, the user session,
+    maybe a journal row, and the session row; on PostgreSQL each commit is a
+    disk flush, so they commit once. Throttle and MFA unchanged.
+    """
+    with transaction.atomic():
+        response = allauth_views.login(request, *args, **kwargs)
+        sessions.session_save_now(request)
+    return response
 
 
 class SignupView(allauth_views.SignupView):

@@ -19,6 +19,7 @@ import os
 import pathlib
 import statistics
 import sys
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
@@ -73,8 +74,11 @@ def run(count: int, *, where: str, cache_used: str) -> None:
 
         def post():
             nonlocal response
+            # As a browser sends a form without a file: URL-encoded, not multipart.
             response = browser.post(
-                "/accounts/login/", {"login": users[n].email, "password": PASSWORD}
+                "/accounts/login/",
+                urlencode({"login": users[n].email, "password": PASSWORD}),
+                content_type="application/x-www-form-urlencoded",
             )
 
         if count_queries:

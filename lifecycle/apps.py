@@ -9,4 +9,9 @@ class LifecycleConfig(AppConfig):
     def ready(self) -> None:
         # Connect the signal receivers, and register the Celery tasks in every
         # process (``lifecycle.outbox`` queues ``notice_send`` by name).
+        from django.contrib.auth.signals import user_logged_in
+
         from . import signals, tasks  # noqa: F401
+
+        # A sign-in's last_login is written with its activity (signals.record_sign_in).
+        user_logged_in.disconnect(dispatch_uid="update_last_login")

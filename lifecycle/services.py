@@ -21,8 +21,8 @@ The deletion is ``lifecycle.erasure.account_delete``, re-exported here.
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountState, DeactivationReason, SuspensionReason, User
@@ -358,35 +358,62 @@ def reactivates_on_sign_in(user: User) -> bool:
     )
 
 
-def _active_activity_move_forward(*, user: User, at) -> bool:
+def _active_activity_move_forward(*, user: User, at, last_login=None) -> bool:
     """If ``user`` is active, move ``last_activity_at`` forward to ``at``: one UPDATE.
 
     The state is checked by the UPDATE itself (it locks the row), so a concurrent
     transition (warning, deactivation) either precedes it — then nothing is
-    written and False is returned — or waits for its commit.
+    written and False is returned — or waits for its commit. ``last_login``, when
+    given, is written by the same statement (a sign-in's two columns, one write).
+
+    Every sign-in, SSO entry and token refresh runs this statement: it is written
+    once as SQL (``_ACTIVE_MOVE_SQL``) rather than compiled by the ORM each time,
+    which cost several times the statement itself.
     """
-    moved = Case(
-        When(Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at), then=Value(at)),
-        default=F("last_activity_at"),
-    )
-    updated = User.objects.filter(pk=user.pk, state=AccountState.ACTIVE).update(
-        last_activity_at=moved
-    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [adapt(at), adapt(at)]
+    if last_login is not None:
+        params.append(adapt(last_login))
+    params += [user.pk, AccountState.ACTIVE.value]
+    with connection.cursor() as cursor:
+        cursor.execute(_ACTIVE_MOVE_SQL[last_login is not None], params)
+        updated = cursor.rowcount
     if updated and (user.last_activity_at is None or user.last_activity_at < at):
         user.last_activity_at = at
     return bool(updated)
 
 
-def account_sign_in(*, user: User, at, method: str = "password") -> bool:
-    """A completed sign-in (after every stage, MFA included): activity, reactivation.
+#: The UPDATE of ``_active_activity_move_forward`` (table and columns of
+#: ``accounts.User``; ``tests/lifecycle/test_sign_in_write.py`` checks them against
+#: the model), without and with ``last_login``.
+_ACTIVE_MOVE = (
+    'UPDATE "accounts_user" SET "last_activity_at" = CASE WHEN "last_activity_at" IS NULL '
+    'OR "last_activity_at" < %s THEN %s ELSE "last_activity_at" END{login} '
+    'WHERE "id" = %s AND "state" = %s'
+)
+_ACTIVE_MOVE_SQL = {
+    False: _ACTIVE_MOVE.format(login=""),
+    True: _ACTIVE_MOVE.format(login=', "last_login" = %s'),
+}
 
+
+def account_sign_in(*, user: User, at, method: str = "password") -> bool:
+    """A completed sign-in (after every stage, MFA included): last login, activity, reactivation.
+
+    Receives Django's ``user_logged_in`` (``lifecycle.signals``), which
+    ``django.contrib.auth.login`` sends once every allauth stage succeeded: the
+    one place a sign-in is recorded. ``last_login`` becomes ``at`` (it also
+    invalidates password-reset links made before, Django's token includes it).
     An account deactivated for inactivity or warned becomes active and its clock
     starts over from ``at``. Returns True when the account was reactivated.
     Callers must have refused every other inactive account before. An account
-    that is active (nearly every sign-in) costs one UPDATE and no transaction of
-    its own; the others are read under lock first.
+    that is active (nearly every sign-in) costs one UPDATE for both columns and
+    no transaction of its own; the others are read under lock first.
     """
-    if user.state == AccountState.ACTIVE and _active_activity_move_forward(user=user, at=at):
+    user.last_login = at
+    if user.state == AccountState.ACTIVE and _active_activity_move_forward(
+        user=user, at=at, last_login=at
+    ):
         return False
     return _account_sign_in_locked(user=user, at=at, method=method)
 
@@ -394,6 +421,7 @@ def account_sign_in(*, user: User, at, method: str = "password") -> bool:
 @transaction.atomic
 def _account_sign_in_locked(*, user: User, at, method: str) -> bool:
     locked = _lock(user)
+    User.objects.filter(pk=locked.pk).update(last_login=at)
     reactivated = False
     if reactivates_on_sign_in(locked):
         _set_state(locked, AccountState.ACTIVE, now=at, reactivated_at=at)

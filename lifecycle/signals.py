@@ -6,9 +6,15 @@
 - ``accounts.events.membership_ended``: an account left with no membership is
   deactivated for end of authority (path a of DOMAIN.md), in the same
   transaction. OPCO staff and suspended accounts are left as they are.
+- Django's ``user_logged_in`` (sent by ``django.contrib.auth.login`` once every
+  allauth stage, MFA included, succeeded): ``services.account_sign_in`` records
+  the sign-in — last login, activity, reactivation — in one UPDATE for an active
+  account. It replaces Django's ``update_last_login`` (disconnected in
+  ``LifecycleConfig.ready``), so no sign-in writes the row twice.
 """
 
 from anymail.signals import tracking
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -17,6 +23,11 @@ from accounts.models import AccountState, Membership
 
 from . import notices, services
 from .models import DeactivationReason
+
+
+@receiver(user_logged_in, dispatch_uid="lifecycle_sign_in")
+def record_sign_in(sender, request, user, **kwargs):
+    services.account_sign_in(user=user, at=timezone.now(), method="login")
 
 
 @receiver(membership_ended, dispatch_uid="lifecycle_end_of_authority")

@@ -2,22 +2,16 @@
 
 - allauth's ``password_reset``: a user who sets a new password through the link
   an agent issued after lost credentials gets his suspension lifted.
-- allauth's ``user_logged_in``: a user asked for a proof of authority is told so
-  at sign-in (a message with the link), besides the email and the home notice.
 - ``ProofDocument`` deletion (explicit, or cascaded from the user's deletion):
   the file is removed from disk after commit, so deleted accounts leave no
   uploaded document behind.
 """
 
-from allauth.account.signals import password_reset, user_logged_in
-from django.contrib import messages
+from allauth.account.signals import password_reset
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.translation import gettext as _
 
 from .models import ProofDocument
 
@@ -35,20 +29,3 @@ def _on_proof_document_deleted(sender, instance, **kwargs):
 
     path = proof_document_path(instance)
     transaction.on_commit(lambda: path.unlink(missing_ok=True))
-
-
-@receiver(user_logged_in, dispatch_uid="privacy_proof_notice_at_sign_in")
-def _on_logged_in(sender, request, user, **kwargs):
-    from .selectors import user_open_proof_requests
-
-    for proof in user_open_proof_requests(user=user):
-        messages.warning(
-            request,
-            format_html(
-                '{} <a href="{}">{}</a>',
-                _("OPCO Mobilités vous demande un justificatif de pouvoir pour %(org)s.")
-                % {"org": proof.organisation.legal_name},
-                reverse("privacy:proof_detail", args=[proof.pk]),
-                _("Déposer le justificatif"),
-            ),
-        )

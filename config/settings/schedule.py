@@ -32,6 +32,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expire_seconds": 55},
     },
+    # --- accounts ---
+    # Expired web sessions and the user-session rows of ended sessions, set-wise.
+    "accounts-sessions-purge": {
+        "task": "accounts.tasks.sessions_purge_task",
+        "schedule": crontab(minute=23, hour=3),
+        "options": {"expire_seconds": 3000},
+    },
     # --- sso ---
     "platforms-oidc-cleartokens": {
         "task": "platforms.tasks.oidc_cleartokens",

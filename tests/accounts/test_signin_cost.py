@@ -7,6 +7,7 @@ it does not grow silently. Throttle and MFA checks are part of the count.
 
 import pytest
 from allauth.usersessions.models import UserSession
+from django.contrib.sessions.backends.base import CreateError
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client as HttpClient
@@ -19,15 +20,15 @@ from tests.platforms.factories import verified_user
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple 42"
-# email lookup (auth backend), verified-email check, MFA authenticators, last_login,
-# last_activity_at (one UPDATE that checks the account is active: no row lock),
-# the user's earlier user sessions (one read, purged in one statement when stale),
-# the new user session (one INSERT), open proof requests; then the session row,
-# inserted once by the middleware (no existence check, no INSERT then UPDATE).
-# Plus the savepoints of the sign-in's transaction and of the session's save in
-# the test's own transaction. 25 before (allauth's user sessions: one read per
-# earlier session and a get-or-create in two savepoints; the account row locked).
-SIGN_IN_QUERIES = 13
+# The sign-in's transaction (its savepoint and release in the test's own
+# transaction) holding four statements: the address with its account and "second
+# factor?" (one SELECT, accounts.auth_backends); last login and activity (one
+# UPDATE that checks the account is active: no row lock); the new user session
+# (one INSERT); the session row (one INSERT, in the same commit). The session
+# middleware then writes nothing. 13 before (verified-email and MFA re-reads,
+# last_login apart, a purge of earlier user sessions, open proof requests, the
+# session row in a transaction of its own); 25 before that.
+SIGN_IN_QUERIES = 6
 
 
 def test_a_password_sign_in_costs_a_fixed_number_of_queries(django_assert_num_queries):
@@ -81,20 +82,6 @@ def test_a_sign_in_leaves_one_session_row_and_its_user_session_revocable():
     assert "/accounts/login/" in response["Location"]
 
 
-def test_a_sign_in_purges_the_user_sessions_that_ended_and_keeps_the_live_ones():
-    user = verified_user()
-    other_browser = HttpClient()
-    live = _sign_in(other_browser, user)
-    UserSession.objects.create(user=user, ip="192.0.2.9", session_key="ended-long-ago")
-
-    key = _sign_in(HttpClient(), user)
-
-    assert set(UserSession.objects.filter(user=user).values_list("session_key", flat=True)) == {
-        live,
-        key,
-    }
-
-
 def test_the_first_page_after_a_sign_in_does_not_write_the_user_session_again():
     user = verified_user()
     browser = HttpClient()
@@ -125,6 +112,55 @@ def test_a_new_session_is_one_insert_and_a_drawn_duplicate_key_never_takes_over(
     assert not [q for q in queries if q["sql"].startswith("SELECT")]
 
 
+def test_a_sign_in_key_that_is_taken_fails_the_save_rather_than_change_under_its_user_session(
+    monkeypatch,
+):
+    """The key ``cycle_key`` drew is named by the sign-in's user-session row: never redrawn."""
+    taken = SessionStore()
+    taken["owner"] = "someone else"
+    taken.create()
+    store = SessionStore()
+    store["owner"] = "me"
+    monkeypatch.setattr(sessions, "_new_key", lambda: taken.session_key)
+    store.cycle_key()
+
+    with pytest.raises(CreateError):
+        store.save()
+
+    assert SessionStore(taken.session_key).load() == {"owner": "someone else"}
+
+
+def test_the_session_row_commits_with_the_sign_in_and_the_middleware_writes_nothing_more():
+    user = verified_user()
+    browser = HttpClient()
+    browser.get("/accounts/login/")
+
+    with CaptureQueriesContext(connection) as queries:
+        browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+
+    statements = [q["sql"].split()[0] for q in queries]
+    session_writes = [q["sql"] for q in queries if "django_session" in q["sql"]]
+    assert len(session_writes) == 1 and session_writes[0].startswith("INSERT")
+    # Inside the sign-in's transaction (a savepoint in the test's): before its release.
+    assert statements.index("INSERT") < len(statements) - 1
+    assert statements[-1].startswith("RELEASE")
+    assert Session.objects.filter(session_key=browser.session.session_key).exists()
+
+
+def test_a_second_save_of_unchanged_data_writes_nothing_and_a_change_is_written():
+    store = SessionStore()
+    store["owner"] = "me"
+    store.save()
+
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    assert not queries
+
+    store["seen"] = 1
+    store.save()
+    assert SessionStore(store.session_key).load() == {"owner": "me", "seen": 1}
+
+
 def _sign_in_new(user):
     browser = HttpClient()
     browser.get("/accounts/login/")
@@ -147,21 +183,3 @@ def test_a_sign_in_costs_the_same_with_many_sessions_open(django_assert_num_quer
         response = browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
 
     assert response.status_code == 302
-
-
-def test_a_sign_in_forgets_the_sessions_that_ended_and_keeps_the_live_ones():
-    user = verified_user()
-    ended = _sign_in_new(user)
-    expired = _sign_in_new(user)
-    live = _sign_in_new(user)
-    Session.objects.filter(session_key=ended.session.session_key).delete()
-    Session.objects.filter(session_key=expired.session.session_key).update(
-        expire_date="2000-01-01T00:00:00Z"
-    )
-
-    current = _sign_in_new(user)
-
-    assert set(UserSession.objects.filter(user=user).values_list("session_key", flat=True)) == {
-        live.session.session_key,
-        current.session.session_key,
-    }

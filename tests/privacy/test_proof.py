@@ -108,7 +108,8 @@ def test_proof_cannot_be_asked_for_an_organisation_the_user_is_not_in(staff):
         )
 
 
-def test_user_sees_the_request_on_home_and_at_sign_in(client, proof, password):
+def test_user_sees_the_request_on_home_and_on_landing_after_sign_in(client, proof, password):
+    """The home page says it, and a sign-in lands there (one notice, read by its page)."""
     client.force_login(proof.user)
     home = client.get(reverse("home"))
     assert reverse("privacy:proof_detail", args=[proof.pk]) in home.text
@@ -121,7 +122,8 @@ def test_user_sees_the_request_on_home_and_at_sign_in(client, proof, password):
     response = client.post(
         reverse("account_login"), {"login": proof.user.email, "password": password}, follow=True
     )
-    assert "vous demande un justificatif de pouvoir" in response.text
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.text.count("vous demande un justificatif de pouvoir") == 1
 
 
 @pytest.mark.parametrize(
