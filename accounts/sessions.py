@@ -214,24 +214,39 @@ def sessions_purge(*, now, chunk_size: int = PURGE_CHUNK) -> dict[str, int]:
     return counts
 
 
+#: The new user-session row of a sign-in: every column of allauth's ``UserSession``
+#: (``tests/accounts/test_signin_cost.py`` checks the list against the model).
+_USERSESSION_INSERT = (
+    'INSERT INTO "usersessions_usersession" ("user_id", "session_key", "ip", "user_agent", '
+    '"created_at", "last_seen_at", "data") VALUES (%s, %s, %s, %s, %s, %s, %s)'
+)
+
+
 def usersession_sign_in(sender, request, user, **kwargs) -> None:
     """The new session's user-session row (allauth ``user_logged_in`` receiver).
 
     A sign-in that drew a new key (``SessionStore.cycle_key``: every sign-in into a
-    session of another or no user) has no row yet: one INSERT. Otherwise (a session
-    kept by ``django.contrib.auth.login``) allauth's get-or-create updates it.
+    session of another or no user) has no row yet: one INSERT, written as SQL (the
+    ORM's model save cost more than the statement). Otherwise (a session kept by
+    ``django.contrib.auth.login``) allauth's get-or-create updates it.
     """
     session = request.session
-    now = timezone.now()
     if getattr(session, "_insert_pending", False):
-        UserSession.objects.create(
-            user=user,
-            session_key=session.session_key,
-            ip=get_adapter().get_client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:HTTP_USER_AGENT_MAX_LENGTH],
-            created_at=now,
-            last_seen_at=now,
-        )
+        connection = connections[router.db_for_write(UserSession)]
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _USERSESSION_INSERT,
+                [
+                    user.pk,
+                    session.session_key,
+                    get_adapter().get_client_ip(request),
+                    request.META.get("HTTP_USER_AGENT", "")[:HTTP_USER_AGENT_MAX_LENGTH],
+                    now,
+                    now,
+                    "{}",
+                ],
+            )
     else:
         UserSession.objects.create_from_request(request)
     cache.set(touch_mark_key(request), 1, timeout=touch_mark_seconds())

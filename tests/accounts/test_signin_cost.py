@@ -5,6 +5,8 @@ Argon2id verification; this pins what the POST does around the hash, so that
 it does not grow silently. Throttle and MFA checks are part of the count.
 """
 
+import re
+
 import pytest
 from allauth.usersessions.models import UserSession
 from django.contrib.sessions.backends.base import CreateError
@@ -183,3 +185,30 @@ def test_a_sign_in_costs_the_same_with_many_sessions_open(django_assert_num_quer
         response = browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
 
     assert response.status_code == 302
+
+
+def test_the_user_session_insert_names_every_column_of_the_model():
+    columns = {field.column for field in UserSession._meta.concrete_fields} - {"id"}
+    named = set(re.findall(r'"(\w+)"', sessions._USERSESSION_INSERT)) - {
+        UserSession._meta.db_table
+    }
+    assert named == columns
+    assert f'"{UserSession._meta.db_table}"' in sessions._USERSESSION_INSERT
+
+
+def test_a_sign_in_records_the_address_and_browser_of_its_session():
+    user = verified_user()
+    browser = HttpClient(
+        REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Mozilla/5.0 (X11) Firefox/140"
+    )
+
+    key = _sign_in(browser, user)
+
+    row = UserSession.objects.get(session_key=key)
+    assert (row.user, row.ip, row.user_agent) == (
+        user,
+        "198.51.100.7",
+        "Mozilla/5.0 (X11) Firefox/140",
+    )
+    assert row.data == {}
+    assert row.created_at == row.last_seen_at
