@@ -7,6 +7,8 @@ nothing queries a name prefix any more. Each index costs a write at every
 change of a user row (a sign-in writes one): two fewer on the busiest row of
 the database. The organisations' legal-name prefix index stays (the
 organisation search is by prefix). PostgreSQL only, like 0004; reversible.
+``CONCURRENTLY`` (the migration is not atomic), like 0007: deploying it on a live
+table never blocks sign-ins.
 """
 
 from django.db import migrations
@@ -21,16 +23,19 @@ def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, _expression in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, expression in INDEXES:
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON accounts_user ({expression})")
+        schema_editor.execute(
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON accounts_user ({expression})"
+        )
 
 
 class Migration(migrations.Migration):
+    atomic = False
     dependencies = [("accounts", "0009_french_field_names")]
     operations = [migrations.RunPython(drop, create)]
