@@ -61,13 +61,27 @@ class EmailAuthenticationBackend(AuthenticationBackend):
     def _authenticate_by_email(self, email, password):
         if not email:
             return None
-        verified = []
-        for user in User.objects.raw(_lookup_sql(), [email.lower()]):
-            if user.address_verified and user.address_email.lower() == email.lower():
-                verified.append(user)
+        email = email.lower()
+        found = [
+            user
+            for user in User.objects.raw(_lookup_sql(), [email])
+            if user.address_email.lower() == email
+        ]
+        verified = [user for user in found if user.address_verified]
         if not verified:
-            # No verified address: allauth's own lookup (unverified addresses, User.email).
-            return super()._authenticate_by_email(email, password)
+            # allauth's "prefer verified" lookup, from here: the accounts of unverified
+            # addresses, then those whose own email field says it (one query more,
+            # as in allauth, so an unknown address costs what it did).
+            seen = {user.pk for user in found}
+            found += [
+                user
+                for user in User.objects.filter(email=email)
+                if user.email.lower() == email and user.pk not in seen
+            ]
+            for user in found:
+                if self._check_password(user, password):
+                    return user
+            return None
         for user in verified:
             address = EmailAddress(
                 id=user.address_id,
