@@ -19,13 +19,10 @@ password was checked. Lookup order, "prefer verified", the fallback on
 ``User.email`` and the timing-attack mitigation are allauth's.
 """
 
-from functools import cache
-
 from allauth.account.auth_backends import AuthenticationBackend
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 User = get_user_model()
 
@@ -35,26 +32,17 @@ SECOND_FACTOR_ATTRIBUTE = "_sign_in_second_factor"
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
-@cache
-def _lookup_sql() -> str:
-    """One statement: the accounts an address names, with the address and "second factor?".
-
-    Written as SQL once (identifiers from the models' metadata, the address as a
-    parameter): the ORM compiled this join and its subquery at every sign-in, for
-    more time than the database spends answering it.
-    """
-    quote = connection.ops.quote_name
-    user_table, address_table = quote(User._meta.db_table), quote(EmailAddress._meta.db_table)
-    factor_table = quote(Authenticator._meta.db_table)
-    types = ", ".join(f"'{kind.value}'" for kind in SECOND_FACTOR_TYPES)
-    return (
-        f"SELECT u.*, a.{quote('id')} AS address_id, a.{quote('email')} AS address_email, "  # noqa: S608
-        f"a.{quote('verified')} AS address_verified, a.{quote('primary')} AS address_primary, "
-        f"EXISTS (SELECT 1 FROM {factor_table} f WHERE f.{quote('user_id')} = u.{quote('id')} "
-        f"AND f.{quote('type')} IN ({types})) AS second_factor "
-        f"FROM {address_table} a JOIN {user_table} u ON u.{quote('id')} = a.{quote('user_id')} "
-        f"WHERE a.{quote('email')} = %s"
-    )
+#: One statement: the accounts an address names, with the address and "second factor?".
+#: Written as SQL once (the address as a parameter): the ORM compiled this join and
+#: its subquery at every sign-in, for more time than the database spends answering it.
+_LOOKUP_SQL = (  # noqa: S608 - constants only; the address is a parameter
+    'SELECT u.*, a."id" AS address_id, a."email" AS address_email, '
+    'a."verified" AS address_verified, a."primary" AS address_primary, '
+    'EXISTS (SELECT 1 FROM "mfa_authenticator" f WHERE f."user_id" = u."id" '
+    'AND f."type" IN ({types})) AS second_factor '
+    'FROM "account_emailaddress" a JOIN "accounts_user" u ON u."id" = a."user_id" '
+    'WHERE a."email" = %s'
+).format(types=", ".join(f"'{kind.value}'" for kind in SECOND_FACTOR_TYPES))
 
 
 class EmailAuthenticationBackend(AuthenticationBackend):
@@ -64,7 +52,7 @@ class EmailAuthenticationBackend(AuthenticationBackend):
         email = email.lower()
         found = [
             user
-            for user in User.objects.raw(_lookup_sql(), [email])
+            for user in User.objects.raw(_LOOKUP_SQL, [email])
             if user.address_email.lower() == email
         ]
         verified = [user for user in found if user.address_verified]
