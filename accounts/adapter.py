@@ -142,11 +142,15 @@ class AccountAdapter(DefaultAccountAdapter):
         return security.client_ip(request)
 
     def pre_authenticate(self, request, **credentials):
-        """Refuse a password attempt while the account's delay or 24-hour cap holds.
+        """Refuse a password attempt while the account's delay or 24-hour cap, or the
+        client address's count of failures, holds.
 
-        Runs before allauth's own per-IP / per-key rate limits. Takes a per-login
-        lock released by ``authenticate``; the same answer for known and unknown
-        emails.
+        Every rule on failed passwords is ``accounts.throttle`` (one place, both
+        counts in one cache read): allauth's own ``login_failed`` limit, which would
+        count them again in eight cache round trips, is not consumed for passwords;
+        it stays for the second-factor codes, which allauth.mfa keys by user. Takes a
+        per-login lock released by ``authenticate``; the same answer for known and
+        unknown emails.
         """
         login = credentials.get("email") or credentials.get("username") or ""
         if not throttle.acquire(login):
@@ -157,10 +161,12 @@ class AccountAdapter(DefaultAccountAdapter):
         # Under the lock: no parallel attempt can slip between the check and the count.
         self._throttle_login = login
         try:
-            verdict = throttle.check(login, now=timezone.now())
+            verdict = throttle.check(
+                login, now=timezone.now(), address=self.get_client_ip(request)
+            )
             if not verdict.allowed:
                 raise self._throttle_error(verdict)
-            super().pre_authenticate(request, **credentials)
+            self._throttle_verdict = verdict
         except BaseException:
             throttle.release(login)
             self._throttle_login = None
@@ -172,7 +178,9 @@ class AccountAdapter(DefaultAccountAdapter):
         try:
             user = super().authenticate(request, **credentials)
             if user is not None and self._throttle_login is not None:
-                throttle.record_success(self._throttle_login, now=timezone.now())
+                throttle.record_success(
+                    self._throttle_login, now=timezone.now(), verdict=self._throttle_verdict
+                )
             return user
         finally:
             if self._throttle_login is not None:
@@ -183,11 +191,17 @@ class AccountAdapter(DefaultAccountAdapter):
         """Count the failure against the typed login, known or not."""
         super().authentication_failed(request, **credentials)
         login = credentials.get("email") or credentials.get("username") or ""
-        throttle.record_failure(login, now=timezone.now())
+        throttle.record_failure(login, now=timezone.now(), address=self.get_client_ip(request))
 
     def _throttle_error(self, verdict):
         now = timezone.now()
-        if verdict.locked:
+        if verdict.by_address:
+            minutes = max(1, -(-verdict.wait_seconds(now=now) // 60))
+            message = _(
+                "Trop de tentatives de connexion ont échoué depuis votre adresse. "
+                "Réessayez dans %(minutes)d minute(s)."
+            ) % {"minutes": minutes}
+        elif verdict.locked:
             message = _(
                 "Trop de tentatives de connexion ont échoué pour ce compte au cours des "
                 "dernières 24 heures. Connectez-vous avec un code reçu par e-mail ou "

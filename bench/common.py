@@ -135,9 +135,9 @@ def endpoint_database(label: str):
 
 @contextmanager
 def bench_cache():
-    """The cache the benchmark uses: Redis when ``BENCH_REDIS_URL`` is set (as in
-    production: rate limits, throttle and locks cost a round trip each), else the test
-    settings' in-process memory."""
+    """The cache the benchmark uses: Redis when ``BENCH_REDIS_URL`` is set, configured
+    as in production (rate limits, throttle and locks cost a round trip each), else
+    the test settings' in-process memory."""
     url = os.environ.get("BENCH_REDIS_URL")
     if not url:
         yield "in-process memory cache"
@@ -145,7 +145,12 @@ def bench_cache():
     from django.core.cache import cache
     from django.test import override_settings
 
-    backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    from config.settings.base import reliable_cache
+
+    # The production cache: Redis through config.cache.DegradingRedisCache.
+    backend = reliable_cache(
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    )
     with override_settings(CACHES={"default": backend}):
         cache.clear()
         yield f"Redis {url}"

@@ -318,8 +318,9 @@ MIDDLEWARE = [
 
 # Client IP: only the X-Forwarded-For entries appended by our own proxies count.
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
-# allauth's "login_failed" keys are the email (passwords) and the user (second
-# factor codes): cap both at 25 failures a day, as CNIL case 2 does for passwords.
+# allauth's "login_failed" limit now counts second-factor codes only (keyed by user):
+# cap them at 25 failures a day, as CNIL case 2 does for passwords. Failed passwords
+# are counted by accounts/throttle.py alone, per account and per client address.
 ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "10/m/ip,5/5m/key,25/1d/key"}
 
 # Per-account throttling (CNIL case 2): exponential delay after 5 failures,
@@ -329,6 +330,9 @@ SECURITY_THROTTLE_BASE_DELAY = 60  # seconds, doubled for each failure past the 
 SECURITY_THROTTLE_MAX_DELAY = 3600
 SECURITY_THROTTLE_MAX_FAILURES = 25
 SECURITY_THROTTLE_WINDOW = 24 * 3600
+# ... and at most 10 failed passwords a minute from one client address (spraying).
+SECURITY_THROTTLE_ADDRESS_MAX_FAILURES = 10
+SECURITY_THROTTLE_ADDRESS_WINDOW = 60
 
 # Sessions: staff 30 min idle / 12 h absolute, everyone else 12 h idle.
 # See accounts/middleware.py (SessionLifetimeMiddleware).

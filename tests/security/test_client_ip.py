@@ -52,7 +52,7 @@ def test_garbage_in_the_header_falls_back_to_the_peer(settings):
 @pytest.mark.django_db
 def test_per_ip_limit_cannot_be_dodged_by_forging_the_header(client, settings):
     settings.TRUSTED_PROXY_COUNT = 0
-    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "3/m/ip"}
+    settings.SECURITY_THROTTLE_ADDRESS_MAX_FAILURES = 3
     for n in range(3):
         sign_in(client, f"inconnu{n}@example.fr", WRONG)
     response = client.post(
@@ -66,7 +66,7 @@ def test_per_ip_limit_cannot_be_dodged_by_forging_the_header(client, settings):
 @pytest.mark.django_db
 def test_per_ip_limit_counts_each_client_behind_the_proxy_separately(client, settings):
     settings.TRUSTED_PROXY_COUNT = 1
-    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "3/m/ip"}
+    settings.SECURITY_THROTTLE_ADDRESS_MAX_FAILURES = 3
     for n in range(3):
         client.post(
             reverse("account_login"),

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.test import Client as client_class
 from django.urls import reverse
 
 from accounts import throttle
@@ -20,8 +21,9 @@ WRONG = "not the right password at all"
 
 @pytest.fixture(autouse=True)
 def _only_per_ip_limits(settings):
-    """Isolate our per-account throttle from allauth's own 5-per-5-minutes key limit."""
-    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "100/m/ip"}
+    """Isolate the per-account rules from the per-address count (every test client
+    signs in from 127.0.0.1); the per-address rule has its own tests below."""
+    settings.SECURITY_THROTTLE_ADDRESS_MAX_FAILURES = 1000
 
 
 def is_signed_in(client) -> bool:
@@ -221,3 +223,42 @@ def test_successful_sign_in_does_not_reset_the_24_hour_failure_count(client, mem
         response = sign_in(client, member.email, PASSWORD)
         assert refused_by_throttle(response)
         assert not is_signed_in(client)
+
+
+# --- per client address: 10 failed passwords a minute, whatever the logins ------------
+
+
+def test_the_eleventh_failure_in_a_minute_from_one_address_is_refused_for_any_login(
+    client, member, settings
+):
+    """Password spraying: ten wrong passwords on ten logins from one address, then even
+    a right password from that address waits until the oldest failure is a minute old;
+    the account itself has no failure and another address is not held."""
+    settings.SECURITY_THROTTLE_ADDRESS_MAX_FAILURES = 10
+    with time_machine.travel(START, tick=False) as traveller:
+        for n in range(10):
+            response = sign_in(client, f"inconnu{n}@example.fr", WRONG)
+            assert not refused_by_throttle(response), n
+            traveller.shift(timedelta(seconds=5))
+        traveller.move_to(START + timedelta(seconds=59))
+        response = sign_in(client, member.email, PASSWORD)
+        assert refused_by_throttle(response)
+        assert "depuis votre adresse" in response.text
+        assert not is_signed_in(client)
+        assert throttle._load(member.email, now=traveller_now())["failures"] == []
+
+        elsewhere = client_class(REMOTE_ADDR="203.0.113.7")
+        assert sign_in(elsewhere, member.email, PASSWORD).status_code == 302
+
+        traveller.move_to(START + timedelta(seconds=60))
+        assert sign_in(client, member.email, PASSWORD).status_code == 302
+
+
+def test_nine_failures_from_one_address_within_a_minute_still_let_the_tenth_attempt_in(
+    client, member, settings
+):
+    settings.SECURITY_THROTTLE_ADDRESS_MAX_FAILURES = 10
+    with time_machine.travel(START, tick=False):
+        for n in range(9):
+            sign_in(client, f"inconnu{n}@example.fr", WRONG)
+        assert sign_in(client, member.email, PASSWORD).status_code == 302
