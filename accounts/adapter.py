@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from . import invitation_session, security, selectors, services, throttle
 from .auth_backends import SECOND_FACTOR_ATTRIBUTE, SECOND_FACTOR_TYPES
+from .blocklist import check_email
 from .emails import email_queue
 from .models import Invitation, JoinRequest
 
@@ -43,8 +44,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def clean_email(self, email: str) -> str:
         """Refuse blocklisted emails and domains (sign-up and email change alike)."""
-        from .blocklist import check_email
-
         email = super().clean_email(email)
         check_email(email)
         return email

@@ -331,7 +331,9 @@ SECURITY_THROTTLE_MAX_DELAY = 3600
 SECURITY_THROTTLE_MAX_FAILURES = 25
 SECURITY_THROTTLE_WINDOW = 24 * 3600
 # ... and at most 10 failed passwords a minute from one client address (spraying).
-SECURITY_THROTTLE_ADDRESS_MAX_FAILURES = 10
+SECURITY_THROTTLE_ADDRESS_MAX_FAILURES = env.int(
+    "SECURITY_THROTTLE_ADDRESS_MAX_FAILURES", default=10
+)
 SECURITY_THROTTLE_ADDRESS_WINDOW = 60
 
 # Sessions: staff 30 min idle / 12 h absolute, everyone else 12 h idle.
