@@ -20,6 +20,7 @@ password was checked. Lookup order, "prefer verified", the fallback on
 """
 
 import functools
+from typing import NamedTuple
 
 from allauth.account.auth_backends import AuthenticationBackend
 from allauth.account.models import EmailAddress
@@ -68,8 +69,19 @@ def _converters(vendor: str) -> list[tuple]:
     return converters
 
 
-def _accounts_of_address(email: str) -> list[tuple]:
-    """``(user, address, second factor?)`` for each account ``email`` names, any case.
+class _Found(NamedTuple):
+    """One account an address names, with that address and "has a second factor?"."""
+
+    user: object
+    address_id: int
+    address_email: str
+    verified: bool
+    primary: bool
+    second_factor: bool
+
+
+def _accounts_of_address(email: str) -> list[_Found]:
+    """Each account ``email`` (lower-cased) names, compared without case.
 
     The user is built as the ORM would (``from_db``: no ``save`` needed later to
     know it exists); the address is not cached anywhere yet.
@@ -86,9 +98,9 @@ def _accounts_of_address(email: str) -> list[tuple]:
             for convert in field_converters:
                 values[index] = convert(values[index], column, connection)
         user = User.from_db(connection.alias, _USER_ATTNAMES, values)
-        address_id, address_email, verified, primary, second_factor = row[width:]
-        if address_email.lower() == email:
-            found.append((user, address_id, address_email, verified, primary, second_factor))
+        entry = _Found(user, *row[width:])
+        if entry.address_email.lower() == email:
+            found.append(entry)
     return found
 
 
@@ -98,12 +110,12 @@ class EmailAuthenticationBackend(AuthenticationBackend):
             return None
         email = email.lower()
         found = _accounts_of_address(email)
-        verified = [entry for entry in found if entry[3]]
+        verified = [entry for entry in found if entry.verified]
         if not verified:
             # allauth's "prefer verified" lookup, from here: the accounts of unverified
             # addresses, then those whose own email field says it (one query more,
             # as in allauth, so an unknown address costs what it did).
-            users = [entry[0] for entry in found]
+            users = [entry.user for entry in found]
             seen = {user.pk for user in users}
             users += [
                 user
@@ -114,16 +126,17 @@ class EmailAuthenticationBackend(AuthenticationBackend):
                 if self._check_password(user, password):
                     return user
             return None
-        for user, address_id, address_email, _, primary, second_factor in verified:
+        for entry in verified:
+            user = entry.user
             address = EmailAddress(
-                id=address_id,
+                id=entry.address_id,
                 user=user,
-                email=address_email,
+                email=entry.address_email,
                 verified=True,
-                primary=bool(primary),
+                primary=bool(entry.primary),
             )
             EmailAddress.objects.fill_cache_for_user(user, [address])
-            setattr(user, SECOND_FACTOR_ATTRIBUTE, bool(second_factor))
+            setattr(user, SECOND_FACTOR_ATTRIBUTE, bool(entry.second_factor))
             if self._check_password(user, password):
                 return user
         return None
