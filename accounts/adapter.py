@@ -142,34 +142,29 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def pre_authenticate(self, request, **credentials):
         """Refuse a password attempt while the account's delay or 24-hour cap, or the
-        client address's count of failures, holds.
+        client address's count of attempts or failures, holds.
 
-        Every rule on failed passwords is ``accounts.throttle`` (one place, both
-        counts in one cache read): allauth's own ``login_failed`` limit, which would
-        count them again in eight cache round trips, is not consumed for passwords;
-        it stays for the second-factor codes, which allauth.mfa keys by user. Takes a
-        per-login lock released by ``authenticate``; the same answer for known and
+        Every limit on password attempts is ``accounts.throttle`` (one place, one
+        cache round trip to open an attempt): allauth's ``login`` limit (attempts per
+        address) is off, and its ``login_failed`` limit, which would count the
+        failures again, is not consumed for passwords; it stays for the second-factor
+        codes, which allauth.mfa keys by user. An allowed attempt holds the login's
+        lock until ``authenticate`` releases it; the same answer for known and
         unknown emails.
         """
         login = credentials.get("email") or credentials.get("username") or ""
-        if not throttle.acquire(login):
+        self._throttle_login = None
+        verdict = throttle.begin(login, now=timezone.now(), address=self.get_client_ip(request))
+        if verdict.busy:
             raise forms.ValidationError(
                 _("Une autre tentative de connexion est en cours. Réessayez dans un instant."),
                 code="sign_in_in_progress",
             )
+        if not verdict.allowed:
+            raise self._throttle_error(verdict)
         # Under the lock: no parallel attempt can slip between the check and the count.
         self._throttle_login = login
-        try:
-            verdict = throttle.check(
-                login, now=timezone.now(), address=self.get_client_ip(request)
-            )
-            if not verdict.allowed:
-                raise self._throttle_error(verdict)
-            self._throttle_verdict = verdict
-        except BaseException:
-            throttle.release(login)
-            self._throttle_login = None
-            raise
+        self._throttle_verdict = verdict
 
     def authenticate(self, request, **credentials):
         """allauth's check, then: a right password ends the delay streak; lock released."""
@@ -194,7 +189,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def _throttle_error(self, verdict):
         now = timezone.now()
-        if verdict.by_address:
+        if verdict.attempts:
+            message = _(
+                "Trop de tentatives de connexion depuis votre adresse. Réessayez dans "
+                "%(minutes)d minute(s)."
+            ) % {"minutes": max(1, -(-verdict.wait_seconds(now=now) // 60))}
+        elif verdict.by_address:
             minutes = max(1, -(-verdict.wait_seconds(now=now) // 60))
             message = _(
                 "Trop de tentatives de connexion ont échoué depuis votre adresse. "

@@ -71,21 +71,21 @@ class ChangePasswordForm(KeepPasswordsMixin, AllauthChangePasswordForm):
     def clean_oldpassword(self) -> str:
         login = self.user.email
         now = timezone.now()
-        if not throttle.acquire(login):
+        verdict = throttle.begin(login, now=now)
+        if verdict.busy:
             raise ValidationError(
                 _("Une autre tentative est en cours. Réessayez dans un instant."),
                 code="password_check_in_progress",
             )
+        if not verdict.allowed:
+            raise ValidationError(
+                _(
+                    "Trop de tentatives ont échoué pour ce compte. Réessayez plus tard, "
+                    "ou réinitialisez votre mot de passe par e-mail."
+                ),
+                code="too_many_password_attempts",
+            )
         try:
-            verdict = throttle.check(login, now=now)
-            if not verdict.allowed:
-                raise ValidationError(
-                    _(
-                        "Trop de tentatives ont échoué pour ce compte. Réessayez plus tard, "
-                        "ou réinitialisez votre mot de passe par e-mail."
-                    ),
-                    code="too_many_password_attempts",
-                )
             try:
                 value = super().clean_oldpassword()
             except ValidationError:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -23,7 +24,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 
+@lru_cache(maxsize=4096)
 def _clean(candidate: str) -> str | None:
+    """The address in its canonical form, or None (a sign-in asks four times per request)."""
     try:
         return str(ipaddress.ip_address(candidate.strip()))
     except ValueError:

@@ -7,17 +7,19 @@
   sign-in draws (``cycle_key``) is written once, by the middleware's save at
   the end of the request, not inserted at once and updated then.
 - ``usersession_sign_in`` replaces allauth's ``user_logged_in`` receiver of
-  ``allauth.usersessions``: the new row is inserted in one statement (allauth
-  reads the user's earlier rows one by one to purge them, then runs a
-  get-or-create in two savepoints); stale rows go in the daily
+  ``allauth.usersessions``: the new row is written with the session row, by
+  the same save (on PostgreSQL in the same statement; allauth reads the user's
+  earlier rows one by one to purge them, then runs a get-or-create in two
+  savepoints); stale rows go in the daily
   ``sessions_purge``, set-wise, and allauth's sessions page still purges the
   rows it lists. It also marks the row as
   just written for ``ThrottledUserSessionsMiddleware``, so the first page after
   the sign-in does not write it again.
 
 Invariant: every signed-in session has its ``usersessions_usersession`` row
-(revoking a user's sessions goes through them), created in the sign-in's
-transaction, before the session row itself is written.
+(revoking a user's sessions goes through them), written by the save that writes
+the session row, and only if the session row went in: one statement on
+PostgreSQL, the two inserts in a row elsewhere.
 """
 
 from __future__ import annotations
@@ -57,6 +59,24 @@ _SESSION_INSERT = (
 _SESSION_UPDATE = (
     'UPDATE "django_session" SET "session_data" = %s, "expire_date" = %s WHERE "session_key" = %s'
 )
+#: The new user-session row of a sign-in: every column of allauth's ``UserSession``
+#: (``tests/accounts/test_signin_cost.py`` checks both statements against the model
+#: and the session INSERT).
+_USERSESSION_INSERT = (
+    'INSERT INTO "usersessions_usersession" ("user_id", "session_key", "ip", "user_agent", '
+    '"created_at", "last_seen_at", "data") VALUES (%s, %s, %s, %s, %s, %s, %s)'
+)
+#: PostgreSQL: the session row and its user-session row in one statement (one
+#: round trip fewer per sign-in); the user-session row goes in only with the session
+#: row, and the row count is the session row's.
+_SESSION_INSERT_WITH_USERSESSION = (
+    'WITH "session" AS (INSERT INTO "django_session" ("session_data", "expire_date", '
+    '"session_key") VALUES (%s, %s, %s) ON CONFLICT ("session_key") DO NOTHING '
+    'RETURNING "session_key") '
+    'INSERT INTO "usersessions_usersession" ("user_id", "session_key", "ip", "user_agent", '
+    '"created_at", "last_seen_at", "data") '
+    'SELECT %s, "session_key", %s, %s, %s, %s, %s FROM "session"'
+)
 
 
 class SessionStore(DatabaseSessionStore):
@@ -76,6 +96,9 @@ class SessionStore(DatabaseSessionStore):
 
     _insert_pending = False
     _written = None
+    #: The sign-in's user-session row (user id, address, user agent, when), written
+    #: by the save that inserts the session row (``usersession_sign_in``).
+    usersession_pending = None
 
     def create(self):
         while True:
@@ -110,21 +133,35 @@ class SessionStore(DatabaseSessionStore):
             return None
         connection = connections[router.db_for_write(self.model)]
         expire_date = connection.ops.adapt_datetimefield_value(self.get_expiry_date())
+        row = [self.encode(data), expire_date, self.session_key]
+        usersession = self.usersession_pending if insert else None
         with connection.cursor() as cursor:
-            cursor.execute(
-                _SESSION_INSERT if insert else _SESSION_UPDATE,
-                [self.encode(data), expire_date, self.session_key],
-            )
+            if usersession is None:
+                cursor.execute(_SESSION_INSERT if insert else _SESSION_UPDATE, row)
+            elif connection.vendor == "postgresql":
+                user_id, ip, agent, at = usersession
+                cursor.execute(
+                    _SESSION_INSERT_WITH_USERSESSION, [*row, user_id, ip, agent, at, at, "{}"]
+                )
+            else:
+                user_id, ip, agent, at = usersession
+                cursor.execute(_SESSION_INSERT, row)
+                if cursor.rowcount:
+                    cursor.execute(
+                        _USERSESSION_INSERT, [user_id, self.session_key, ip, agent, at, at, "{}"]
+                    )
             done = cursor.rowcount
         if not done:
             raise CreateError if insert else UpdateError
         self._insert_pending = False
+        self.usersession_pending = None
         self._written = written
         return None
 
     def delete(self, session_key=None):
         if session_key is None or session_key == self.session_key:
             self._written = None
+            self.usersession_pending = None
         return super().delete(session_key)
 
 
@@ -214,39 +251,24 @@ def sessions_purge(*, now, chunk_size: int = PURGE_CHUNK) -> dict[str, int]:
     return counts
 
 
-#: The new user-session row of a sign-in: every column of allauth's ``UserSession``
-#: (``tests/accounts/test_signin_cost.py`` checks the list against the model).
-_USERSESSION_INSERT = (
-    'INSERT INTO "usersessions_usersession" ("user_id", "session_key", "ip", "user_agent", '
-    '"created_at", "last_seen_at", "data") VALUES (%s, %s, %s, %s, %s, %s, %s)'
-)
-
-
 def usersession_sign_in(sender, request, user, **kwargs) -> None:
     """The new session's user-session row (allauth ``user_logged_in`` receiver).
 
     A sign-in that drew a new key (``SessionStore.cycle_key``: every sign-in into a
-    session of another or no user) has no row yet: one INSERT, written as SQL (the
-    ORM's model save cost more than the statement). Otherwise (a session kept by
-    ``django.contrib.auth.login``) allauth's get-or-create updates it.
+    session of another or no user) has no row yet: it is handed to the session,
+    whose save inserts it with the session row (one statement on PostgreSQL).
+    Otherwise (a session kept by ``django.contrib.auth.login``) allauth's
+    get-or-create updates it.
     """
     session = request.session
     if getattr(session, "_insert_pending", False):
         connection = connections[router.db_for_write(UserSession)]
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _USERSESSION_INSERT,
-                [
-                    user.pk,
-                    session.session_key,
-                    get_adapter().get_client_ip(request),
-                    request.META.get("HTTP_USER_AGENT", "")[:HTTP_USER_AGENT_MAX_LENGTH],
-                    now,
-                    now,
-                    "{}",
-                ],
-            )
+        session.usersession_pending = (
+            user.pk,
+            get_adapter().get_client_ip(request),
+            request.META.get("HTTP_USER_AGENT", "")[:HTTP_USER_AGENT_MAX_LENGTH],
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+        )
     else:
         UserSession.objects.create_from_request(request)
     cache.set(touch_mark_key(request), 1, timeout=touch_mark_seconds())

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import NamedTuple
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
@@ -42,6 +43,57 @@ CACHE_ERRORS = (RedisError, OSError)
 # location -> monotonic instant until which Redis is not tried again.
 _down_until: dict[str, float] = {}
 _state_lock = threading.Lock()
+
+
+class Opened(NamedTuple):
+    """What ``lock_count_read`` found: whether the lock is now the caller's, the
+    counter's new value (None without a counter), the values read (missing keys left out)."""
+
+    locked: bool
+    count: int | None
+    values: dict
+
+
+def lock_count_read(
+    cache, *, lock: str, lock_timeout: int, keys: list[str], counter=None, counter_timeout=0
+) -> Opened:
+    """Take ``lock`` (``add``), add one to ``counter`` (made with ``counter_timeout``
+    seconds when absent) and read ``keys`` (``get_many``), in this order.
+
+    One round trip on ``DegradingRedisCache`` (a pipeline); any other cache makes the
+    calls one by one. Each step is atomic on its own, which is all a caller needs: the
+    counter counts every call, the lock is held by one caller at a time.
+    """
+    method = getattr(cache, "lock_count_read", None)
+    if method is not None:
+        return method(
+            lock=lock,
+            lock_timeout=lock_timeout,
+            keys=keys,
+            counter=counter,
+            counter_timeout=counter_timeout,
+        )
+    return _lock_count_read_by_calls(
+        cache,
+        lock=lock,
+        lock_timeout=lock_timeout,
+        keys=keys,
+        counter=counter,
+        counter_timeout=counter_timeout,
+    )
+
+
+def _lock_count_read_by_calls(cache, *, lock, lock_timeout, keys, counter, counter_timeout):
+    locked = cache.add(lock, 1, timeout=lock_timeout)
+    count = None
+    if counter is not None:
+        cache.add(counter, 0, timeout=counter_timeout)
+        try:
+            count = cache.incr(counter)
+        except ValueError:  # expired between the two calls
+            cache.set(counter, 1, timeout=counter_timeout)
+            count = 1
+    return Opened(bool(locked), count, cache.get_many(keys))
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
@@ -161,3 +213,53 @@ class DegradingRedisCache(RedisCache):
     def clear(self):
         self._fallback.clear()
         return self._call("clear")
+
+    # --- several calls in one round trip ----------------------------------------
+
+    def lock_count_read(self, *, lock, lock_timeout, keys, counter=None, counter_timeout=0):
+        """``config.cache.lock_count_read`` as one pipeline (SET NX, INCR, EXPIRE, MGET),
+        values in Django's own format (a counter made here reads back with ``get``)."""
+        if self.redis_available():
+            try:
+                return self._lock_count_read_pipelined(
+                    lock=lock,
+                    lock_timeout=lock_timeout,
+                    keys=keys,
+                    counter=counter,
+                    counter_timeout=counter_timeout,
+                )
+            except CACHE_ERRORS as exc:
+                self._mark_down("lock_count_read", exc)
+        return _lock_count_read_by_calls(
+            self._fallback,
+            lock=lock,
+            lock_timeout=lock_timeout,
+            keys=keys,
+            counter=counter,
+            counter_timeout=counter_timeout,
+        )
+
+    def _lock_count_read_pipelined(self, *, lock, lock_timeout, keys, counter, counter_timeout):
+        client = self._cache.get_client(write=True)
+        serializer = self._cache._serializer
+        pipe = client.pipeline(transaction=False)
+        pipe.set(
+            self.make_and_validate_key(lock),
+            serializer.dumps(1),
+            ex=self.get_backend_timeout(lock_timeout),
+            nx=True,
+        )
+        if counter is not None:
+            counter_key = self.make_and_validate_key(counter)
+            pipe.incr(counter_key)
+            pipe.expire(counter_key, self.get_backend_timeout(counter_timeout))
+        pipe.mget([self.make_and_validate_key(key) for key in keys])
+        answers = pipe.execute()
+        raw = answers[-1]
+        values = {
+            key: serializer.loads(value)
+            for key, value in zip(keys, raw, strict=True)
+            if value is not None
+        }
+        count = int(answers[1]) if counter is not None else None
+        return Opened(bool(answers[0]), count, values)

@@ -125,7 +125,7 @@ class Stack:
             # The 20 users all come from 127.0.0.1: the per-address sign-in limit
             # (30 a minute) would turn the mix into a throttle test. The per-account
             # throttle of failed sign-ins stays as in production.
-            "ACCOUNT_LOGIN_RATE_LIMIT": "100000/m/ip",
+            "SECURITY_THROTTLE_ADDRESS_MAX_ATTEMPTS": "100000",
             "GUNICORN_BIND": f"127.0.0.1:{self.web_port}",
             "WEB_CONCURRENCY": str(self.workers),
             "GUNICORN_THREADS": str(self.threads),

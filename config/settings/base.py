@@ -148,9 +148,9 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[OPCO Mobilités] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 ACCOUNT_RATE_LIMITS = {
-    # Successful or not, per client address (TRUSTED_PROXY_COUNT says which one).
-    # Settable for a load test, whose generator is a single address.
-    "login": env.str("ACCOUNT_LOGIN_RATE_LIMIT", default="30/m/ip"),
+    # Password attempts per client address are counted by accounts/throttle.py
+    # (SECURITY_THROTTLE_ADDRESS_MAX_ATTEMPTS), in the round trip that opens an attempt.
+    "login": None,
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
@@ -318,6 +318,9 @@ MIDDLEWARE = [
 
 # Client IP: only the X-Forwarded-For entries appended by our own proxies count.
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# allauth reads its settings at every use (about forty reads per sign-in): this
+# getter remembers the ones left at their default (config/allauth_settings.py).
+ALLAUTH_SETTING_GETTER = "config.allauth_settings.get"
 # allauth's "login_failed" limit now counts second-factor codes only (keyed by user):
 # cap them at 25 failures a day, as CNIL case 2 does for passwords. Failed passwords
 # are counted by accounts/throttle.py alone, per account and per client address.
@@ -335,6 +338,12 @@ SECURITY_THROTTLE_ADDRESS_MAX_FAILURES = env.int(
     "SECURITY_THROTTLE_ADDRESS_MAX_FAILURES", default=10
 )
 SECURITY_THROTTLE_ADDRESS_WINDOW = 60
+# ... and at most 30 password attempts a minute from one client address, right or
+# wrong (TRUSTED_PROXY_COUNT says which address). Settable for a load test, whose
+# generator is a single address.
+SECURITY_THROTTLE_ADDRESS_MAX_ATTEMPTS = env.int(
+    "SECURITY_THROTTLE_ADDRESS_MAX_ATTEMPTS", default=30
+)
 
 # Sessions: staff 30 min idle / 12 h absolute, everyone else 12 h idle.
 # See accounts/middleware.py (SessionLifetimeMiddleware).

@@ -97,3 +97,17 @@ def test_throttle_refuses_the_26th_attempt_while_redis_is_stopped(
     assert response.status_code == 200
     assert "au cours des dernières 24 heures" in response.text
     assert "_auth_user_id" not in client.session
+
+
+def test_an_attempt_is_opened_from_the_fallback_with_the_lock_and_the_count(redis_stopped):
+    """``lock_count_read`` (one pipeline when Redis answers) falls back like any call."""
+    first = cache_module.lock_count_read(
+        redis_stopped, lock="l", lock_timeout=15, keys=["n"], counter="n", counter_timeout=60
+    )
+    second = cache_module.lock_count_read(
+        redis_stopped, lock="l", lock_timeout=15, keys=["n"], counter="n", counter_timeout=60
+    )
+
+    assert (first.locked, second.locked) == (True, False)
+    assert (first.count, second.count) == (1, 2)
+    assert second.values == {"n": 2}

@@ -8,6 +8,7 @@ import time_machine
 from django.core import mail
 from django.test import Client as client_class
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import throttle
 
@@ -188,7 +189,7 @@ def test_unknown_email_is_throttled_exactly_like_a_known_one(client, member):
 
 def test_concurrent_attempt_on_the_same_login_is_refused(client, member):
     """The per-login lock serialises attempts: a burst cannot outrun the counter."""
-    assert throttle.acquire(member.email)
+    assert throttle.begin(member.email, now=timezone.now()).allowed  # holds the lock
     try:
         response = sign_in(client, member.email, PASSWORD)
     finally:
@@ -261,4 +262,43 @@ def test_nine_failures_from_one_address_within_a_minute_still_let_the_tenth_atte
     with time_machine.travel(START, tick=False):
         for n in range(9):
             sign_in(client, f"inconnu{n}@example.fr", WRONG)
+        assert sign_in(client, member.email, PASSWORD).status_code == 302
+
+
+# --- per client address: 30 password attempts a minute, right or wrong ----------------
+
+
+def test_the_31st_attempt_in_a_minute_from_one_address_is_refused_even_with_the_right_password(
+    client, member, settings
+):
+    """Every attempt counts (failures are held apart here); a right password from that
+    address is refused without being checked, another address is not held."""
+    settings.SECURITY_THROTTLE_ADDRESS_MAX_ATTEMPTS = 30
+    with time_machine.travel(START, tick=False) as traveller:
+        for n in range(30):
+            response = sign_in(client, f"inconnu{n}@example.fr", WRONG)
+            assert not refused_by_throttle(response), n
+            traveller.shift(timedelta(seconds=1))
+        response = sign_in(client, member.email, PASSWORD)
+        assert refused_by_throttle(response)
+        assert "Trop de tentatives de connexion depuis votre adresse" in response.text
+        assert not is_signed_in(client)
+
+        elsewhere = client_class(REMOTE_ADDR="203.0.113.7")
+        assert sign_in(elsewhere, member.email, PASSWORD).status_code == 302
+
+
+def test_last_minutes_attempts_weigh_by_the_share_of_it_still_in_the_window(
+    client, member, settings
+):
+    """A burst of 31 in the first second of a minute: one second into the next minute
+    59/60 of it still counts (30.5 + 1 > 30, refused); 31 seconds in, 29/60 of it
+    (15 + 1, accepted)."""
+    settings.SECURITY_THROTTLE_ADDRESS_MAX_ATTEMPTS = 30
+    with time_machine.travel(START, tick=False) as traveller:
+        for n in range(31):
+            sign_in(client, f"inconnu{n}@example.fr", WRONG)
+        traveller.move_to(START + timedelta(seconds=61))
+        assert refused_by_throttle(sign_in(client, member.email, PASSWORD))
+        traveller.move_to(START + timedelta(seconds=91))
         assert sign_in(client, member.email, PASSWORD).status_code == 302
