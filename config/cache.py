@@ -64,23 +64,17 @@ def lock_count_read(
     calls one by one. Each step is atomic on its own, which is all a caller needs: the
     counter counts every call, the lock is held by one caller at a time.
     """
+    arguments = {
+        "lock": lock,
+        "lock_timeout": lock_timeout,
+        "keys": keys,
+        "counter": counter,
+        "counter_timeout": counter_timeout,
+    }
     method = getattr(cache, "lock_count_read", None)
     if method is not None:
-        return method(
-            lock=lock,
-            lock_timeout=lock_timeout,
-            keys=keys,
-            counter=counter,
-            counter_timeout=counter_timeout,
-        )
-    return _lock_count_read_by_calls(
-        cache,
-        lock=lock,
-        lock_timeout=lock_timeout,
-        keys=keys,
-        counter=counter,
-        counter_timeout=counter_timeout,
-    )
+        return method(**arguments)
+    return _lock_count_read_by_calls(cache, **arguments)
 
 
 def _lock_count_read_by_calls(cache, *, lock, lock_timeout, keys, counter, counter_timeout):
@@ -216,28 +210,15 @@ class DegradingRedisCache(RedisCache):
 
     # --- several calls in one round trip ----------------------------------------
 
-    def lock_count_read(self, *, lock, lock_timeout, keys, counter=None, counter_timeout=0):
+    def lock_count_read(self, **arguments) -> Opened:
         """``config.cache.lock_count_read`` as one pipeline (SET NX, INCR, EXPIRE, MGET),
         values in Django's own format (a counter made here reads back with ``get``)."""
         if self.redis_available():
             try:
-                return self._lock_count_read_pipelined(
-                    lock=lock,
-                    lock_timeout=lock_timeout,
-                    keys=keys,
-                    counter=counter,
-                    counter_timeout=counter_timeout,
-                )
+                return self._lock_count_read_pipelined(**arguments)
             except CACHE_ERRORS as exc:
                 self._mark_down("lock_count_read", exc)
-        return _lock_count_read_by_calls(
-            self._fallback,
-            lock=lock,
-            lock_timeout=lock_timeout,
-            keys=keys,
-            counter=counter,
-            counter_timeout=counter_timeout,
-        )
+        return _lock_count_read_by_calls(self._fallback, **arguments)
 
     def _lock_count_read_pipelined(self, *, lock, lock_timeout, keys, counter, counter_timeout):
         client = self._cache.get_client(write=True)

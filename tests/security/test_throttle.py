@@ -43,6 +43,14 @@ def fail_times(client, email, count, traveller, *, spacing=timedelta(hours=0)):
         traveller.shift(spacing)
 
 
+def spray(client, count, traveller, *, every):
+    """``count`` wrong passwords on as many unknown logins from one address, none refused."""
+    for n in range(count):
+        response = sign_in(client, f"inconnu{n}@example.fr", WRONG)
+        assert not refused_by_throttle(response), n
+        traveller.shift(every)
+
+
 def traveller_now():
     from django.utils import timezone
 
@@ -237,10 +245,7 @@ def test_the_eleventh_failure_in_a_minute_from_one_address_is_refused_for_any_lo
     the account itself has no failure and another address is not held."""
     settings.SECURITY_THROTTLE_ADDRESS_MAX_FAILURES = 10
     with time_machine.travel(START, tick=False) as traveller:
-        for n in range(10):
-            response = sign_in(client, f"inconnu{n}@example.fr", WRONG)
-            assert not refused_by_throttle(response), n
-            traveller.shift(timedelta(seconds=5))
+        spray(client, 10, traveller, every=timedelta(seconds=5))
         traveller.move_to(START + timedelta(seconds=59))
         response = sign_in(client, member.email, PASSWORD)
         assert refused_by_throttle(response)
@@ -275,10 +280,7 @@ def test_the_31st_attempt_in_a_minute_from_one_address_is_refused_even_with_the_
     address is refused without being checked, another address is not held."""
     settings.SECURITY_THROTTLE_ADDRESS_MAX_ATTEMPTS = 30
     with time_machine.travel(START, tick=False) as traveller:
-        for n in range(30):
-            response = sign_in(client, f"inconnu{n}@example.fr", WRONG)
-            assert not refused_by_throttle(response), n
-            traveller.shift(timedelta(seconds=1))
+        spray(client, 30, traveller, every=timedelta(seconds=1))
         response = sign_in(client, member.email, PASSWORD)
         assert refused_by_throttle(response)
         assert "Trop de tentatives de connexion depuis votre adresse" in response.text
