@@ -188,18 +188,23 @@ class AccountAdapter(DefaultAccountAdapter):
         throttle.record_failure(login, now=timezone.now(), address=self.get_client_ip(request))
 
     def _throttle_error(self, verdict):
-        now = timezone.now()
+        minutes = {"minutes": max(1, -(-verdict.wait_seconds(now=timezone.now()) // 60))}
         if verdict.attempts:
-            message = _(
-                "Trop de tentatives de connexion depuis votre adresse. Réessayez dans "
-                "%(minutes)d minute(s)."
-            ) % {"minutes": max(1, -(-verdict.wait_seconds(now=now) // 60))}
+            message = (
+                _(
+                    "Trop de tentatives de connexion depuis votre adresse. Réessayez dans "
+                    "%(minutes)d minute(s)."
+                )
+                % minutes
+            )
         elif verdict.by_address:
-            minutes = max(1, -(-verdict.wait_seconds(now=now) // 60))
-            message = _(
-                "Trop de tentatives de connexion ont échoué depuis votre adresse. "
-                "Réessayez dans %(minutes)d minute(s)."
-            ) % {"minutes": minutes}
+            message = (
+                _(
+                    "Trop de tentatives de connexion ont échoué depuis votre adresse. "
+                    "Réessayez dans %(minutes)d minute(s)."
+                )
+                % minutes
+            )
         elif verdict.locked:
             message = _(
                 "Trop de tentatives de connexion ont échoué pour ce compte au cours des "
@@ -207,11 +212,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 "réinitialisez votre mot de passe."
             )
         else:
-            minutes = max(1, -(-verdict.wait_seconds(now=now) // 60))
-            message = _(
-                "Trop de tentatives de connexion ont échoué. Réessayez dans %(minutes)d "
-                "minute(s), ou connectez-vous avec un code reçu par e-mail."
-            ) % {"minutes": minutes}
+            message = (
+                _(
+                    "Trop de tentatives de connexion ont échoué. Réessayez dans %(minutes)d "
+                    "minute(s), ou connectez-vous avec un code reçu par e-mail."
+                )
+                % minutes
+            )
         return forms.ValidationError(message, code="too_many_login_attempts")
 
 

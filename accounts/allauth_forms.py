@@ -86,12 +86,12 @@ class ChangePasswordForm(KeepPasswordsMixin, AllauthChangePasswordForm):
                 code="too_many_password_attempts",
             )
         try:
-            try:
-                value = super().clean_oldpassword()
-            except ValidationError:
-                throttle.record_failure(login, now=now)
-                raise
-            throttle.record_success(login, now=now)
+            value = super().clean_oldpassword()
+        except ValidationError:
+            throttle.record_failure(login, now=now)
+            raise
+        else:
+            throttle.record_success(login, now=now, verdict=verdict)
             return value
         finally:
             throttle.release(login)

@@ -138,18 +138,15 @@ class SessionStore(DatabaseSessionStore):
         with connection.cursor() as cursor:
             if usersession is None:
                 cursor.execute(_SESSION_INSERT if insert else _SESSION_UPDATE, row)
-            elif connection.vendor == "postgresql":
-                user_id, ip, agent, at = usersession
-                cursor.execute(
-                    _SESSION_INSERT_WITH_USERSESSION, [*row, user_id, ip, agent, at, at, "{}"]
-                )
             else:
                 user_id, ip, agent, at = usersession
-                cursor.execute(_SESSION_INSERT, row)
-                if cursor.rowcount:
-                    cursor.execute(
-                        _USERSESSION_INSERT, [user_id, self.session_key, ip, agent, at, at, "{}"]
-                    )
+                columns = [ip, agent, at, at, "{}"]  # after user_id and session_key
+                if connection.vendor == "postgresql":
+                    cursor.execute(_SESSION_INSERT_WITH_USERSESSION, [*row, user_id, *columns])
+                else:
+                    cursor.execute(_SESSION_INSERT, row)
+                    if cursor.rowcount:
+                        cursor.execute(_USERSESSION_INSERT, [user_id, self.session_key, *columns])
             done = cursor.rowcount
         if not done:
             raise CreateError if insert else UpdateError

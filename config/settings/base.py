@@ -151,7 +151,10 @@ ACCOUNT_RATE_LIMITS = {
     # Password attempts per client address are counted by accounts/throttle.py
     # (SECURITY_THROTTLE_ADDRESS_MAX_ATTEMPTS), in the round trip that opens an attempt.
     "login": None,
-    "login_failed": "10/m/ip,5/5m/key",
+    # Counts second-factor codes only (allauth.mfa keys it by user): capped at 25
+    # failures a day, as CNIL case 2 does for passwords. Failed passwords are counted
+    # by accounts/throttle.py alone, per account and per client address.
+    "login_failed": "10/m/ip,5/5m/key,25/1d/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -321,10 +324,6 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # allauth reads its settings at every use (about forty reads per sign-in): this
 # getter remembers the ones left at their default (config/allauth_settings.py).
 ALLAUTH_SETTING_GETTER = "config.allauth_settings.get"
-# allauth's "login_failed" limit now counts second-factor codes only (keyed by user):
-# cap them at 25 failures a day, as CNIL case 2 does for passwords. Failed passwords
-# are counted by accounts/throttle.py alone, per account and per client address.
-ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "10/m/ip,5/5m/key,25/1d/key"}
 
 # Per-account throttling (CNIL case 2): exponential delay after 5 failures,
 # at most 25 failures in 24 hours. See accounts/throttle.py.
