@@ -40,6 +40,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from config.db import prepared_cursor
+
 from . import security
 
 
@@ -85,7 +87,7 @@ class SessionStore(DatabaseSessionStore):
     Invariants:
     - a save is one statement and opens no transaction of its own (a single
       INSERT or UPDATE is atomic by itself; inside a caller's transaction it
-      commits with it);
+      commits with it), prepared on PostgreSQL (``config.db``: one row by its key);
     - a save that would write again exactly what this object already wrote
       under the same key writes nothing;
     - a new anonymous session whose drawn key is taken draws another; the key a
@@ -135,7 +137,7 @@ class SessionStore(DatabaseSessionStore):
         expire_date = connection.ops.adapt_datetimefield_value(self.get_expiry_date())
         row = [self.encode(data), expire_date, self.session_key]
         usersession = self.usersession_pending if insert else None
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection.alias) as cursor:
             if usersession is None:
                 cursor.execute(_SESSION_INSERT if insert else _SESSION_UPDATE, row)
             else:

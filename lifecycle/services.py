@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountState, DeactivationReason, SuspensionReason, User
+from config.db import prepared_cursor
 from platforms.activity import activity_record_bulk as activity_move_forward
 from platforms.ssf import events as ssf_events
 from platforms.ssf.services import ssf_events_enqueue
@@ -368,14 +369,15 @@ def _active_activity_move_forward(*, user: User, at, last_login=None) -> bool:
 
     Every sign-in, SSO entry and token refresh runs this statement: it is written
     once as SQL (``_ACTIVE_MOVE_SQL``) rather than compiled by the ORM each time,
-    which cost several times the statement itself.
+    which cost several times the statement itself, and prepared on PostgreSQL
+    (``config.db``: one row by its key).
     """
     adapt = connection.ops.adapt_datetimefield_value
     params = [adapt(at), adapt(at)]
     if last_login is not None:
         params.append(adapt(last_login))
     params += [user.pk, AccountState.ACTIVE.value]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_ACTIVE_MOVE_SQL[last_login is not None], params)
         updated = cursor.rowcount
     if updated and (user.last_activity_at is None or user.last_activity_at < at):

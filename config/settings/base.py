@@ -93,10 +93,30 @@ SQLITE_OPTIONS = {
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
-# Behind PgBouncer in transaction pooling, a server-side cursor does not survive
-# its transaction: Django must not use them (docs/deploy.md).
-if env.bool("DATABASE_TRANSACTION_POOLER", default=False):
-    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Behind PgBouncer in transaction pooling (docs/deploy.md), a server-side cursor and
+# a prepared statement do not survive their transaction.
+DATABASE_TRANSACTION_POOLER = env.bool("DATABASE_TRANSACTION_POOLER", default=False)
+DATABASE_PREPARED_STATEMENTS = env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=not DATABASE_TRANSACTION_POOLER
+)
+
+
+def pooled_database(database: dict) -> dict:
+    """The database's cursors and prepared statements as the pooler allows them.
+
+    Behind a transaction pooler, no server-side cursor. On PostgreSQL with
+    ``DATABASE_PREPARED_STATEMENTS``, psycopg may prepare statements (Django turns
+    that off): only a server-binding cursor ever does, and Django's own cursors bind
+    on the client, so in practice only ``config.db.prepared_cursor``'s statements.
+    """
+    if DATABASE_TRANSACTION_POOLER:
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if database["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
+        database.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+    return database
+
+
+DATABASES["default"] = pooled_database(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from .base import (
     IDP_OIDC_PRIVATE_KEYS,
     broker_transport_options,
     env,
+    pooled_database,
     reliable_cache,
     reliable_database,
 )
@@ -17,6 +18,7 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"] = pooled_database(DATABASES["default"])
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 CACHES = {"default": env.cache("CACHE_URL")}
 # --- reliability --- (config/settings/base.py): health-checked connections,

@@ -279,3 +279,31 @@ def test_a_sign_in_records_the_address_and_browser_of_its_session():
     )
     assert row.data == {}
     assert row.created_at == row.last_seen_at
+
+
+def _prepared_statements() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+@pytest.mark.parametrize("prepared", [True, False])
+def test_the_sign_in_statements_are_prepared_unless_a_pooler_forbids_it(settings, prepared):
+    """On PostgreSQL the lookup, the activity UPDATE and the session INSERT are prepared
+    on the connection (``config.db``), so a second sign-in is not planned again;
+    with ``DATABASE_PREPARED_STATEMENTS`` off (behind a transaction pooler) none is."""
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    for _ in range(2):
+        browser = HttpClient()
+        browser.get("/accounts/login/")
+        user = verified_user()
+        response = browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+        assert response.status_code == 302
+
+    statements = _prepared_statements()
+
+    signs = ('FROM "account_emailaddress" a JOIN', 'UPDATE "accounts_user" SET "last_activity_at"')
+    signs += ('INSERT INTO "django_session"',)
+    found = [any(sign in statement for statement in statements) for sign in signs]
+    assert found == [prepared] * 3, statements
