@@ -13,6 +13,10 @@ wall clock, not the CPU time). The wall clock also holds the database's own work
 and round trips. Prints both ratios, p50/p95, and the queries of one POST.
 ``BENCH_REDIS_URL=redis://…/n`` puts the cache (rate limits, throttle, locks) in
 Redis as in production; by default it is in-process memory.
+
+On PostgreSQL a third series, interleaved with the other two, signs in with the
+sign-in's statements not prepared (``DATABASE_PREPARED_STATEMENTS`` off, as behind
+a transaction pooler): what preparing them saves, measured in the same run.
 """
 
 import os
@@ -52,7 +56,8 @@ def run(count: int, *, where: str, cache_used: str) -> None:
     # One account per sign-in: allauth's user sessions purge walks the account's
     # earlier sessions, which one account signing in N times would accumulate.
     run_id = uuid.uuid4().hex[:8]
-    users = [verified_user(email=f"bench-{run_id}-{n}@exemple.fr") for n in range(count + 2)]
+    compare = connection.vendor == "postgresql" and settings.DATABASE_PREPARED_STATEMENTS
+    users = [verified_user(email=f"bench-{run_id}-{n}@exemple.fr") for n in range(2 * count + 3)]
     hasher = get_hasher()
     encoded = hasher.encode(PASSWORD, hasher.salt())
     User.objects.filter(pk__in=[u.pk for u in users]).update(password=encoded)
@@ -93,11 +98,17 @@ def run(count: int, *, where: str, cache_used: str) -> None:
     sign_in(0)  # warm caches and imports
     sign_in(1, count_queries=True)  # the POST's queries (not the sign-in page's)
     queries = len(captured)
-    # Interleaved, so that both sides see the same machine.
-    hashes, sign_ins = [], []
+    # Interleaved, so that every series sees the same machine.
+    hashes, sign_ins, unprepared = [], [], []
     for n in range(count):
         hashes.append(timed(lambda: hasher.verify(PASSWORD, encoded)))
         sign_ins.append(sign_in(n + 2))
+        if compare:
+            settings.DATABASE_PREPARED_STATEMENTS = False
+            try:
+                unprepared.append(sign_in(count + n + 3))
+            finally:
+                settings.DATABASE_PREPARED_STATEMENTS = True
     hash_wall = statistics.median(w for w, _ in hashes)
     hash_cpu = statistics.median(c for _, c in hashes)
     walls = [w for w, _ in sign_ins]
@@ -116,6 +127,16 @@ def run(count: int, *, where: str, cache_used: str) -> None:
         f"cpu {(cpu - hash_cpu) * 1000:.1f} ms | {queries} queries",
         flush=True,
     )
+    if unprepared:
+        plain_wall = statistics.median(w for w, _ in unprepared)
+        plain_cpu = statistics.median(c for _, c in unprepared)
+        print(
+            f"RESULT signin, statements not prepared (same run): wall p50 "
+            f"{plain_wall * 1000:.1f} ms, cpu p50 {plain_cpu * 1000:.1f} ms | ratio wall "
+            f"{plain_wall / hash_wall:.2f} cpu {plain_cpu / hash_cpu:.2f} | preparing saves "
+            f"{(plain_wall - wall) * 1000:.1f} ms wall, {(plain_cpu - cpu) * 1000:.1f} ms cpu",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
