@@ -16,6 +16,7 @@ from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template
 
+from .tasks import email_send
 from .typography import french_typography, french_typography_html
 
 # Anything a mail client would turn into a link: a scheme, "www.", an email
@@ -56,8 +57,6 @@ def email_queue(*, subject: str, body: str, to: Iterable[str], html: str = "") -
     transaction before calling. Every part gets French typography
     (``accounts.typography``: no-break spaces, "1er").
     """
-    from .tasks import email_send
-
     recipients = [address for address in to if address]
     if not recipients:
         return

@@ -9,7 +9,8 @@ to the text between the tags of an HTML part (tags, attributes, ``<style>`` and
 ``<script>`` untouched). Only a plain space typed before or after the sign is
 replaced: a sign glued to a word ("https://", "10:30", "?next=") is not prose and
 is left as it is. Every mail goes through one of the two (``accounts.emails.email_queue``
-and ``lifecycle.notices.build_message``). Idempotent.
+and ``lifecycle.notices.build_message``). Idempotent. Pages write their dates with
+the ``date_fr`` filter (``accounts.templatetags.typography``), which adds the "1er".
 """
 
 import re
@@ -25,9 +26,14 @@ _AFTER_OPENING_QUOTE = re.compile(r"(?<=«) +(?=\S)")
 _HTML_SKIP = re.compile(r"(<style\b.*?</style>|<script\b.*?</script>|<[^>]*>)", re.S | re.I)
 
 
+def first_of_the_month(text: str) -> str:
+    """``text`` with "1er" for the first of a month ("1er décembre", not "1 décembre")."""
+    return _FIRST_OF_MONTH.sub("1er", text)
+
+
 def french_typography(text: str) -> str:
     """``text`` with French spaces around punctuation and "1er" for the first of a month."""
-    text = _FIRST_OF_MONTH.sub("1er", text)
+    text = first_of_the_month(text)
     text = _BEFORE_WIDE.sub(NBSP, text)
     text = _BEFORE_NARROW.sub(NARROW_NBSP, text)
     return _AFTER_OPENING_QUOTE.sub(NBSP, text)

@@ -45,7 +45,7 @@ from django.utils.module_loading import import_string
 
 from accounts.emails import render_text
 from accounts.models import AccountState, User
-from accounts.typography import french_typography, french_typography_html
+from accounts.typography import first_of_the_month, french_typography, french_typography_html
 
 from . import app_settings, calendar
 from .journal import journal_write
@@ -67,8 +67,7 @@ class TransientSendError(Exception):
 def french_date(day: date) -> str:
     """ "26 mars 2027", "1er mars 2027" (French style for the first of the month)."""
     with translation.override("fr"):
-        text = date_format(day, "j F Y")
-    return f"1er{text[1:]}" if day.day == 1 else text
+        return first_of_the_month(date_format(day, "j F Y"))
 
 
 def _step_filter(notice: Notice) -> Q:

@@ -1,6 +1,6 @@
 """Archive of CGU versions, each version readable, side-by-side difference."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -140,3 +140,31 @@ def test_an_unrelated_paragraph_is_a_deletion_and_an_insertion():
 def test_the_difference_escapes_the_paragraph_text():
     rows = paragraph_diff("Texte &lt;b&gt; un.", "Texte &lt;b&gt; deux.")
     assert "<b>" not in str(rows[0].left) + str(rows[0].right)
+
+
+@pytest.mark.parametrize(
+    ("effective_at", "shown", "not_shown"),
+    [
+        # 00:30 in Paris on 1 March (winter time) is still 28 February in UTC.
+        ((2027, 3, 1, 0, 30), "1er mars 2027 à 00:30", "28 février"),
+        # After the October change back to winter time, the same at the start of November.
+        ((2027, 11, 1, 0, 30), "1er novembre 2027 à 00:30", "31 octobre"),
+        # Only the first is "1er": the 11th and the 21st stay as they are.
+        ((2027, 3, 11, 12, 0), "11 mars 2027 à 12:00", "11er"),
+        ((2027, 3, 31, 23, 30), "31 mars 2027 à 23:30", "1er avril"),
+    ],
+)
+def test_a_page_writes_the_first_of_the_month_1er_in_paris_time(
+    client, effective_at, shown, not_shown
+):
+    version = publish(
+        now=timezone.now(),
+        effective_at=timezone.make_aware(datetime(*effective_at)),
+        label="Printemps",
+    )
+
+    page = client.get(reverse("legal:cgu_archive")).text
+
+    assert version.label in page
+    assert shown in page
+    assert not_shown not in page
