@@ -43,7 +43,9 @@ from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from platforms import services as platform_services
 from platforms.models import Access, Platform, Role
+from platforms.services import access_check
 
 from . import selectors, services
 from .models import Invitation, JoinRequest, Membership, Organisation, StaffUser, User
@@ -542,8 +544,6 @@ class AccessInline(admin.TabularInline):
         return super().get_queryset(request).select_related("platform", "role", "granted_by")
 
     def get_formset(self, request, obj=None, **kwargs):
-        from platforms.services import access_check
-
         formset = super().get_formset(request, obj, **kwargs)
 
         class CheckedForm(formset.form):
@@ -613,8 +613,6 @@ class MembershipAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Access:
             return super().save_formset(request, form, formset, change)
-        from platforms import services as platform_services
-
         now = timezone.now()
         instances = formset.save(commit=False)
         for access in formset.deleted_objects:

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from platforms.models import Platform, Role
+
 from . import blocklist, hooks, selectors
 from .identifiers import normalise, validate_siret
 from .models import Organisation
@@ -175,8 +177,6 @@ class AccessGrantForm(forms.Form):
         ]
 
     def clean_offer(self):
-        from platforms.models import Platform, Role
-
         platform_code, _sep, role_code = self.cleaned_data["offer"].partition(":")
         platform = Platform.objects.filter(code=platform_code).first()
         role = Role.objects.filter(code=role_code).first()

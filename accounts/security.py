@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
@@ -62,8 +63,6 @@ def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
 
 def has_mfa(user) -> bool:
     """True when ``user`` can pass a second factor (TOTP or a security key)."""
-    from allauth.mfa.models import Authenticator
-
     if not getattr(user, "is_authenticated", False):
         return False
     return Authenticator.objects.filter(

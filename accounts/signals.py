@@ -17,8 +17,11 @@ Receivers of django.contrib.auth's and allauth's signals (connected in
 from __future__ import annotations
 
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.usersessions.adapter import get_adapter
 from allauth.usersessions.models import UserSession
 from django.utils import timezone
+
+from platforms.sessions import revoke_all
 
 from . import throttle
 from .middleware import SESSION_AUTH_AT, SESSION_SEEN_AT
@@ -41,10 +44,6 @@ def on_user_logged_in(sender, request, user, **kwargs) -> None:
 
 def end_sessions_and_tokens(*, user, keep_session_key: str | None = None) -> None:
     """End every session of ``user`` but ``keep_session_key``; revoke his OIDC tokens."""
-    from allauth.usersessions.adapter import get_adapter
-
-    from platforms.sessions import revoke_all
-
     sessions = UserSession.objects.filter(user=user)
     if keep_session_key:
         sessions = sessions.exclude(session_key=keep_session_key)

@@ -10,6 +10,7 @@ refuses is logged, not retried.
 import logging
 import smtplib
 
+from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from celery import shared_task
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
@@ -30,8 +31,6 @@ def _sent_key(task_id: str) -> str:
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
 def email_send(self, *, subject: str, body: str, to: list[str], html: str = "") -> str:
     """Send one already-rendered email; "sent", "duplicate", "refused" or "given_up"."""
-    from anymail.exceptions import AnymailError, AnymailRecipientsRefused
-
     task_id = self.request.id
     if task_id and cache.get(_sent_key(task_id)):
         return "duplicate"

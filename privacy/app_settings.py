@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 
 
@@ -17,8 +18,6 @@ def dpo_email() -> str:
     the back-office) when that model exists and the field is filled, else the
     setting PRIVACY_DPO_EMAIL.
     """
-    from django.apps import apps
-
     try:
         site_settings = apps.get_model("legal", "SiteSettings")
     except LookupError:

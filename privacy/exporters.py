@@ -34,11 +34,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
 
+from allauth.account.models import EmailAddress
+from allauth.idp.oidc.models import Token
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import JoinRequest, Membership
+from lifecycle.labels import DATA_LABELS, HIDDEN_DATA_KEYS, display_value, instant
+
+from .models import ClosureRequest, DpoRequest, LostCredentialsReport, ProofRequest
 
 PROJECT_APPS = ("accounts", "platforms", "lifecycle", "legal", "privacy")
 SECRET_FIELD_NAMES = {"password", "token", "key", "secret", "hash", "session_key"}
@@ -326,8 +335,6 @@ def export_profile(user) -> dict:
 
 @register("emails", _("Adresses e-mail"), models=("account.EmailAddress",))
 def export_emails(user) -> list:
-    from allauth.account.models import EmailAddress
-
     return [
         {"email": a.email, "primary": a.primary, "verified": a.verified}
         for a in EmailAddress.objects.filter(user=user).order_by("pk")
@@ -340,8 +347,6 @@ def export_emails(user) -> list:
     models=("accounts.Membership", "platforms.Access"),
 )
 def export_organisations(user) -> list:
-    from accounts.models import Membership
-
     memberships = (
         Membership.objects.filter(user=user)
         .select_related("organisation", "invited_by")
@@ -380,8 +385,6 @@ def export_organisations(user) -> list:
 
 @register("join_requests", _("Demandes de rattachement"), models=("accounts.JoinRequest",))
 def export_join_requests(user) -> list:
-    from accounts.models import JoinRequest
-
     return [
         {
             "organisation": r.organisation.legal_name,
@@ -398,8 +401,6 @@ def export_join_requests(user) -> list:
 
 @register("sessions", _("Sessions ouvertes"), models=("usersessions.UserSession",))
 def export_sessions(user) -> list:
-    from allauth.usersessions.models import UserSession
-
     return [
         {
             "created_at": value(s.created_at),
@@ -413,8 +414,6 @@ def export_sessions(user) -> list:
 
 @register("mfa", _("Double authentification"), models=("mfa.Authenticator",))
 def export_mfa(user) -> list:
-    from allauth.mfa.models import Authenticator
-
     # Only the kind and dates: the secrets stay secret.
     return [
         {
@@ -430,8 +429,6 @@ def export_mfa(user) -> list:
     "sso_grants", _("Connexions aux plateformes (jetons)"), models=("allauth_idp_oidc.Token",)
 )
 def export_sso_grants(user) -> list:
-    from allauth.idp.oidc.models import Token
-
     return [
         {
             "platform": str(t.client),
@@ -448,8 +445,6 @@ def export_sso_grants(user) -> list:
 
 @register("closure_requests", _("Demandes de clôture"), models=("privacy.ClosureRequest",))
 def export_closure_requests(user) -> list:
-    from .models import ClosureRequest
-
     return [
         row(r, user=user)
         for r in ClosureRequest.objects.filter(user=user).select_related("processed_by")
@@ -458,8 +453,6 @@ def export_closure_requests(user) -> list:
 
 @register("dpo_requests", _("Demandes au DPO"), models=("privacy.DpoRequest",))
 def export_dpo_requests(user) -> list:
-    from .models import DpoRequest
-
     return [
         row(r, user=user, skip=("reminders_sent",))
         for r in DpoRequest.objects.filter(user=user).select_related("created_by")
@@ -472,8 +465,6 @@ def export_dpo_requests(user) -> list:
     models=("privacy.LostCredentialsReport",),
 )
 def export_lost_credentials(user) -> list:
-    from .models import LostCredentialsReport
-
     return [
         row(r, user=user)
         for r in LostCredentialsReport.objects.filter(user=user).select_related(
@@ -488,8 +479,6 @@ def export_lost_credentials(user) -> list:
     models=("privacy.ProofRequest", "privacy.ProofDocument"),
 )
 def export_proofs(user) -> list:
-    from .models import ProofRequest
-
     out = []
     for r in (
         ProofRequest.objects.filter(user=user)
@@ -521,8 +510,6 @@ def for_display(export: dict) -> list[dict]:
     (one table per row of the section). Codes, instants (Paris clock) and
     booleans are shown by ``lifecycle.labels.display_value``.
     """
-    from lifecycle.labels import display_value
-
     out = []
     for section in export["sections"]:
         data = section["data"]
@@ -553,8 +540,6 @@ def for_display(export: dict) -> list[dict]:
 
 def _readable(item, key: str, labels: dict):
     """``item`` with French keys and readable values, all the way down."""
-    from lifecycle.labels import DATA_LABELS, HIDDEN_DATA_KEYS, display_value
-
     if isinstance(item, dict):
         return {
             str(labels.get(k) or DATA_LABELS.get(k) or capfirst(k.replace("_", " "))): _readable(
@@ -577,8 +562,6 @@ def for_download(export: dict, *, user) -> dict:
     (journal actions, states, reasons), no internal model names; an empty section says
     "Aucune donnée". Still one structured JSON document (portability, GDPR art. 20).
     """
-    from lifecycle.labels import instant
-
     generated = dt.datetime.fromisoformat(export["generated_at"])
     return {
         str(_("Document")): str(

@@ -11,6 +11,7 @@ makes the request's multipart parser record the raw names it had to clean in
 import html
 
 from django.http.multipartparser import MultiPartParser
+from django.utils.datastructures import ImmutableList
 
 
 class _RecordingParser(MultiPartParser):
@@ -35,8 +36,6 @@ class UploadNameGuardMiddleware:
             record = request.suspicious_upload_names
 
             def parse_file_upload(META, post_data):
-                from django.utils.datastructures import ImmutableList
-
                 request.upload_handlers = ImmutableList(
                     request.upload_handlers,
                     warning="You cannot alter upload handlers after the upload has been processed.",

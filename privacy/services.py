@@ -18,7 +18,9 @@ import unicodedata
 from pathlib import Path
 
 import filetype
+from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -425,10 +427,6 @@ def lost_credentials_confirm(*, token: str, now) -> LostCredentialsReport | None
 
 
 def _reset_link(user: User) -> str:
-    from allauth.account.forms import default_token_generator
-    from allauth.account.utils import user_pk_to_url_str
-    from django.urls import reverse
-
     key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
     return app_settings.site_url() + path.replace("UID-KEY", key)

@@ -14,18 +14,15 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from .models import ProofDocument
+from .services import lost_credentials_access_restored, proof_document_path
 
 
 @receiver(password_reset, dispatch_uid="privacy_lost_credentials_reset")
 def _on_password_reset(sender, request, user, **kwargs):
-    from .services import lost_credentials_access_restored
-
     lost_credentials_access_restored(user=user, now=timezone.now())
 
 
 @receiver(post_delete, sender=ProofDocument, dispatch_uid="privacy_proof_file_cleanup")
 def _on_proof_document_deleted(sender, instance, **kwargs):
-    from .services import proof_document_path
-
     path = proof_document_path(instance)
     transaction.on_commit(lambda: path.unlink(missing_ok=True))

@@ -15,6 +15,8 @@ from django.utils.module_loading import import_string
 
 from accounts import services
 from accounts.models import JoinRequest, Organisation, User
+from platforms import services as platform_services
+from platforms.models import Platform, Role
 
 STAFF_EMAIL = "agent@opcomobilites.fr"
 STAFF_PASSWORD = "demo-agent-opco-2026"  # noqa: S105 — demo only, printed on the console
@@ -85,9 +87,6 @@ class Command(BaseCommand):
 
     def _members(self, organisation, admin, now) -> None:
         """Two colleagues with accesses and one pending join request, for "Mon organisation"."""
-        from platforms import services as platform_services
-        from platforms.models import Platform, Role
-
         for email, first, last, offers in DEMO_MEMBERS:
             user = self._user(email, None, first, last)
             membership = services.membership_create(
