@@ -117,6 +117,8 @@ class ScrapeCollector:
     """Gauges read from the database at each scrape (a fixed number of queries)."""
 
     def collect(self):
+        # config is imported with the settings (config/__init__.py loads Celery, which
+        # loads this module), before the apps: their models are read at scrape time.
         from accounts.models import AccountState, User
         from lifecycle import sweep
         from lifecycle.models import Notice

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import app_settings, services, services_jobs
+from . import app_settings, services, services_jobs, tasks
 from .forms import UploadForm
 from .models import ImportedAccount, ImportJob
 
@@ -107,7 +107,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         )
         rows = sum(services_jobs.row_count(p) for p in paths)
         if rows > app_settings.admin_max_rows():
-            services_jobs.import_job_launch(job=job)
+            tasks.import_job_launch(job=job)
             messages.info(
                 request,
                 _("%(rows)s lignes : l'import tourne en tâche de fond, suivez-le ici.")

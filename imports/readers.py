@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl import load_workbook
+
 XLSX_MAGIC = b"PK\x03\x04"
 
 
@@ -122,8 +124,6 @@ def _open_csv(path: Path) -> Source:
 
 
 def _open_xlsx(path: Path) -> Source:
-    from openpyxl import load_workbook
-
     workbook = load_workbook(path, read_only=True, data_only=True)
     sheet = workbook.worksheets[0]
     iterator = sheet.iter_rows(values_only=True)

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import secrets
+import shutil
 from pathlib import Path
 
 from allauth.account.forms import default_token_generator
@@ -20,11 +22,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from accounts.emails import email_queue
 from accounts.models import AccountState
 
-from . import services
+from . import readers, services
 from .models import ImportedAccount, ImportJob
 
 
@@ -121,12 +124,10 @@ def import_job_run(*, job_id: int, clock) -> str:
 
 def upload_store(*, files, now) -> list[Path]:
     """Save uploaded files under PRIVATE_MEDIA_ROOT/imports/<random>/ (outside the web root)."""
-    import secrets as _secrets
-
     folder = (
         Path(settings.PRIVATE_MEDIA_ROOT)
         / "imports"
-        / f"{now:%Y%m%d-%H%M%S}-{_secrets.token_hex(6)}"
+        / f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(6)}"
     )
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -142,11 +143,7 @@ def upload_store(*, files, now) -> list[Path]:
 
 def row_count(path: Path) -> int:
     """Data rows of a file, cheaply (lines for CSV, the sheet's extent for XLSX)."""
-    from . import readers
-
     if readers.is_xlsx(path):
-        from openpyxl import load_workbook
-
         workbook = load_workbook(path, read_only=True)
         try:
             return max(0, (workbook.worksheets[0].max_row or 1) - 1)
@@ -171,17 +168,8 @@ def import_job_create(
     )
 
 
-def import_job_launch(*, job: ImportJob) -> None:
-    """Queue ``job`` for a worker after commit (large files)."""
-    from .tasks import import_job_run as task
-
-    transaction.on_commit(lambda: task.delay(job.pk))
-
-
 def import_files_remove(*, job: ImportJob) -> None:
     """Delete the uploaded files of a finished job (they hold personal data)."""
-    import shutil
-
     folders = {Path(p).parent for p in job.paths}
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)

@@ -10,6 +10,7 @@ its email is queued (after commit), so a rerun never sends it twice.
 import logging
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from . import app_settings, services_jobs
@@ -30,3 +31,8 @@ def first_connection_batch() -> int:
 def import_job_run(job_id: int) -> str:
     """Run the back-office import ``job_id`` (no-op unless it is pending)."""
     return services_jobs.import_job_run(job_id=job_id, clock=timezone.now)
+
+
+def import_job_launch(*, job) -> None:
+    """Queue ``job`` (an ``ImportJob``) for a worker after commit (large files)."""
+    transaction.on_commit(lambda: import_job_run.delay(job.pk))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from allauth.idp.oidc.models import Client
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -34,8 +35,6 @@ def _retry_after(window, now) -> str:
 
 def _authorize_redirect(request, window):
     """RFC 6749 §4.1.2.1: errors go back to a known client's registered redirect URI."""
-    from allauth.idp.oidc.models import Client
-
     client_id = request.GET.get("client_id", "")
     redirect_uri = request.GET.get("redirect_uri", "")
     if not client_id or not redirect_uri:
