@@ -370,8 +370,9 @@ def membership_remove(
 
     Deletes: the membership, every access it holds (by cascade) and the
     guardian permission to administer the organisation. The account itself
-    stays; ``accounts.events.membership_ended`` tells the apps above (lifecycle
-    deactivates an account left with no membership). Refused (ValidationError,
+    stays; ``accounts.events.membership_ended`` tells the apps above, with the
+    platforms where those accesses were (lifecycle deactivates an account left
+    with no membership; the platforms hear that the person's roles changed). Refused (ValidationError,
     French) when it would leave other members without an administrator,
     unless ``force`` (OPCO staff in the back-office). No-op (False) when the membership is already gone.
     """
@@ -400,16 +401,24 @@ def membership_remove(
             code="last_administrator",
         )
     remove_perm(MANAGE_PERM, user, organisation)
-    accesses = list(membership.accesses.values_list("platform__code", "role__code"))
+    accesses = list(membership.accesses.values_list("platform_id", "platform__code", "role__code"))
     membership.delete()
     hooks.journal(
         user=user,
         actor=actor,
         action="membership_removed",
         at=now,
-        data={"organisation": organisation.siret, "accesses": accesses},
+        data={
+            "organisation": organisation.siret,
+            "accesses": [[platform, role] for _id, platform, role in accesses],
+        },
     )
     events.membership_ended.send(
-        sender=Membership, user=user, organisation=organisation, actor=actor, now=now
+        sender=Membership,
+        user=user,
+        organisation=organisation,
+        actor=actor,
+        now=now,
+        platform_ids=sorted({platform_id for platform_id, _code, _role in accesses}),
     )
     return True

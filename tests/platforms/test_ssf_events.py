@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AccountState, DeactivationReason, SuspensionReason
+from accounts.services import membership_remove
 from lifecycle.erasure import account_delete
 from lifecycle.services import (
     account_deactivate,
@@ -239,6 +240,24 @@ def test_role_granted_or_revoked_sends_token_claims_change_to_that_platform_only
     after = revoked["events"][events.TOKEN_CLAIMS_CHANGE]["claims"]["habilitations"]
     assert after[0]["roles"] == ["gestionnaire"]
     assert types(other_stream) == []
+
+
+def test_leaving_an_organisation_sends_token_claims_change_where_its_accesses_were(
+    stream, other_stream
+):
+    """The accesses go with the membership (by cascade): each platform they were on
+    hears the habilitations left there, as for one access revoked; a platform where
+    the person's accesses come from another organisation hears nothing."""
+    user = member(stream.platform)  # organisation A: gestionnaire on the first platform
+    grant(user=user, platform=other_stream.platform, role_code="adherent")  # organisation B
+    leaving = user.memberships.get(accesses__platform=stream.platform)
+
+    membership_remove(membership=leaving, actor=None, now=timezone.now())
+
+    (changed,) = sets(stream)
+    assert changed["events"][events.TOKEN_CLAIMS_CHANGE]["claims"]["habilitations"] == []
+    assert types(other_stream) == []
+    assert user.memberships.count() == 1
 
 
 def test_a_disabled_stream_gets_nothing_and_a_paused_one_keeps_its_events(stream, other_stream):
