@@ -8,7 +8,6 @@ saw the statement and fails (which is why the flag turns them off).
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,8 @@ import pytest
 from django.db import connection
 
 from tests.platforms.factories import verified_user
+
+from .support import through_pgbouncer
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple 42"  # tests/accounts/factories.py
@@ -45,16 +46,7 @@ print(json.dumps(results))
 
 def _sign_in_through(port: int, emails: list[str], **environment) -> list[list]:
     """Each sign-in's status code and the error it raised, if any."""
-    settings = connection.settings_dict
-    user = settings["USER"]
-    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{user}{password}@127.0.0.1:{port}/{settings['NAME']}",
-        "DATABASE_TRANSACTION_POOLER": "true",
-        **environment,
-    }
+    env = through_pgbouncer(port, **environment)
     result = subprocess.run(  # noqa: S603 - our own code
         [sys.executable, "-c", SIGN_IN, PASSWORD, *emails],
         env=env,

@@ -11,7 +11,6 @@ by a lock nobody holds, no advisory lock left behind.
 """
 
 import json
-import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -24,6 +23,8 @@ from accounts.models import AccountState, User
 from lifecycle.models import DeactivationReason, JournalEntry, Notice, Tombstone
 from tests.lifecycle.conftest import paris
 from tests.lifecycle.factories import UserFactory
+
+from .support import through_pgbouncer
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = paris(2027, 6, 1, 10, 0)
@@ -48,15 +49,7 @@ with time_machine.travel(now, tick=False):
 
 
 def _start_sweep(port: int, now):
-    settings = connection.settings_dict
-    user = settings["USER"]
-    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{user}{password}@127.0.0.1:{port}/{settings['NAME']}",
-        "DATABASE_TRANSACTION_POOLER": "true",
-    }
+    env = through_pgbouncer(port)
     return subprocess.Popen(  # noqa: S603
         [sys.executable, "-c", SWEEP, now.isoformat()],
         env=env,
